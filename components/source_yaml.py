@@ -1,0 +1,491 @@
+"""YAML loading that keeps the source position of every node.
+
+``load_yaml`` parses one YAML document with PyYAML's composer (the libyaml C
+parser when available) and builds plain Python data from the node tree itself,
+so that:
+
+* every node's ``file:line:col`` is recorded (``YamlDocument.positions`` and
+  ``YamlDocument.value_positions``, keyed by the node's path tuple);
+* scalars are resolved with the YAML 1.2 core schema (``yes``/``on``/``no``
+  stay strings; only ``true``/``false`` are booleans);
+* duplicate keys, complex keys, merge keys (``<<``), unknown tags, multiple
+  documents, recursive aliases and syntax errors are reported as
+  ``SourceProblem`` s (all of them, in file order) via ``YamlSourceError``
+  instead of being silently accepted or raising a traceback.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+__all__ = [
+    "Path_",
+    "Position",
+    "SourceProblem",
+    "YamlDocument",
+    "YamlSourceError",
+    "format_path",
+    "load_yaml",
+    "load_yaml_file",
+]
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Position:
+    """A 1-based source position; ``file`` is kept exactly as given by the caller."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class SourceProblem:
+    position: Position
+    path: str  # dotted path, "" at the root
+    message: str  # one line, includes how to fix
+
+    def __str__(self) -> str:
+        if self.path:
+            return f"{self.position}: {self.path}: {self.message}"
+        return f"{self.position}: {self.message}"
+
+
+@dataclass
+class YamlDocument:
+    data: Any
+    # Position of every node: the KEY for a mapping entry, the start of the
+    # item for a sequence item, the root node for ().
+    positions: dict[Path_, Position] = field(default_factory=dict)
+    # Position of the VALUE node of every mapping entry / sequence item (and
+    # of the root, under ()).
+    value_positions: dict[Path_, Position] = field(default_factory=dict)
+
+    def position_of(self, path: Path_) -> Position:
+        """Position of ``path``, or of its nearest recorded ancestor (e.g. for a missing key)."""
+        positions = self.positions
+        for end in range(len(path), -1, -1):
+            pos = positions.get(tuple(path[:end]))
+            if pos is not None:
+                return pos
+        # Only possible for a document built by hand without a root entry.
+        return Position(next(iter(positions.values())).file if positions else "<unknown>", 1, 1)
+
+    def value_position_of(self, path: Path_) -> Position:
+        """Position of the value at ``path`` (falls back like ``position_of``)."""
+        pos = self.value_positions.get(tuple(path))
+        return pos if pos is not None else self.position_of(path)
+
+
+class YamlSourceError(Exception):
+    """Raised with every problem found in a YAML source, in file order."""
+
+    def __init__(self, problems: list[SourceProblem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def format_path(path: Path_) -> str:
+    """``("models", 2, "name")`` -> ``"models[2].name"``; ``()`` -> ``""``."""
+    parts: list[str] = []
+    for element in path:
+        if isinstance(element, int) and not isinstance(element, bool):
+            parts.append(f"[{element}]")
+        elif parts:
+            parts.append(f".{element}")
+        else:
+            parts.append(str(element))
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------
+# Loader: PyYAML composer with a resolver that only marks plain untagged
+# scalars, so we can apply the YAML 1.2 core schema ourselves and still see
+# explicit tags (``!!str 3`` keeps tag str, ``3`` gets _PLAIN).
+
+_STD = "tag:yaml.org,2002:"
+_STR = _STD + "str"
+_INT = _STD + "int"
+_FLOAT = _STD + "float"
+_BOOL = _STD + "bool"
+_NULL = _STD + "null"
+_MAP = _STD + "map"
+_SEQ = _STD + "seq"
+_MERGE = _STD + "merge"
+_PLAIN = "tag:modelfleet,2024:plain"  # internal marker, never user-visible
+
+
+def _make_loader(base: type) -> type:
+    class _PositionLoader(base):  # type: ignore[valid-type, misc]
+        def resolve(self, kind, value, implicit):  # noqa: D401 - PyYAML hook
+            if kind is ScalarNode:
+                return _PLAIN if implicit[0] else _STR
+            if kind is SequenceNode:
+                return _SEQ
+            return _MAP
+
+    _PositionLoader.__name__ = f"_Position{base.__name__}"
+    return _PositionLoader
+
+
+_PY_LOADER = _make_loader(yaml.SafeLoader)
+_C_LOADER = _make_loader(yaml.CSafeLoader) if getattr(yaml, "__with_libyaml__", False) else None
+_DEFAULT_LOADER = _C_LOADER or _PY_LOADER
+
+
+# --------------------------------------------------------------------------
+# YAML 1.2 core schema.
+
+_MISSING = object()
+_PLAIN_WORDS: dict[str, Any] = {
+    "null": None, "Null": None, "NULL": None, "~": None,
+    "true": True, "True": True, "TRUE": True,
+    "false": False, "False": False, "FALSE": False,
+    ".nan": math.nan, ".NaN": math.nan, ".NAN": math.nan,
+}
+for _sign, _mult in (("", 1.0), ("+", 1.0), ("-", -1.0)):
+    for _inf in (".inf", ".Inf", ".INF"):
+        _PLAIN_WORDS[_sign + _inf] = _mult * math.inf
+_NUMBER_START = frozenset("0123456789+-.")
+_INT_RE = re.compile(r"[-+]?[0-9]+")
+_OCT_RE = re.compile(r"0o[0-7]+")
+_HEX_RE = re.compile(r"0x[0-9a-fA-F]+")
+_FLOAT_RE = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_NULL_WORDS = frozenset(("", "null", "Null", "NULL", "~"))
+_BOOL_WORDS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+
+
+def _resolve_plain(value: str) -> Any:
+    """Core-schema resolution of a plain (unquoted, untagged) scalar."""
+    if not value:
+        return None
+    word = _PLAIN_WORDS.get(value, _MISSING)
+    if word is not _MISSING:
+        return word
+    if value[0] in _NUMBER_START:
+        if _INT_RE.fullmatch(value):
+            return int(value)
+        if _FLOAT_RE.fullmatch(value):
+            return float(value)
+        if _HEX_RE.fullmatch(value):
+            return int(value[2:], 16)
+        if _OCT_RE.fullmatch(value):
+            return int(value[2:], 8)
+    return value
+
+
+def _parse_int(value: str) -> Any:
+    if _INT_RE.fullmatch(value):
+        return int(value)
+    if _HEX_RE.fullmatch(value):
+        return int(value[2:], 16)
+    if _OCT_RE.fullmatch(value):
+        return int(value[2:], 8)
+    return _MISSING
+
+
+def _parse_float(value: str) -> Any:
+    if _FLOAT_RE.fullmatch(value):
+        return float(value)
+    word = _PLAIN_WORDS.get(value, _MISSING)
+    if isinstance(word, float):
+        return word
+    return _MISSING
+
+
+def _tag_name(tag: str) -> str:
+    return "!!" + tag[len(_STD):] if tag.startswith(_STD) else tag
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+# --------------------------------------------------------------------------
+# Tree builder.
+
+MAX_NODES = 3_000_000  # guards against alias expansion bombs
+
+
+class _TooManyNodes(Exception):
+    pass
+
+
+class _Builder:
+    def __init__(self, file: str):
+        self.file = file
+        self.positions: dict[Path_, Position] = {}
+        self.value_positions: dict[Path_, Position] = {}
+        # (line, column, path tuple, message); paths formatted only at the end
+        self.problems: list[tuple[int, int, Path_, str]] = []
+        self.active: set[int] = set()  # ids of collections being built (recursive alias guard)
+        self.count = 0
+
+    def problem(self, mark: Any, path: Path_, message: str) -> None:
+        self.problems.append((mark.line + 1, mark.column + 1, path, message))
+
+    def build_root(self, node: Any) -> Any:
+        mark = node.start_mark
+        pos = Position(self.file, mark.line + 1, mark.column + 1)
+        self.positions[()] = pos
+        self.value_positions[()] = pos
+        return self.build(node, ())
+
+    def build(self, node: Any, path: Path_) -> Any:
+        if type(node) is ScalarNode:
+            return self.scalar(node, path)
+        if type(node) is MappingNode:
+            return self.mapping(node, path)
+        return self.sequence(node, path)
+
+    # -- scalars -----------------------------------------------------------
+    def scalar(self, node: ScalarNode, path: Path_) -> Any:
+        tag = node.tag
+        value = node.value
+        if tag == _PLAIN:
+            return _resolve_plain(value)
+        if tag == _STR:
+            return value
+        if tag == _INT:
+            result = _parse_int(value)
+            if result is _MISSING:
+                self.problem(node.start_mark, path, f"'{value}' is not a valid !!int; write an integer like 42, 0x2a or 0o52, or drop the tag")
+                return value
+            return result
+        if tag == _FLOAT:
+            result = _parse_float(value)
+            if result is _MISSING:
+                self.problem(node.start_mark, path, f"'{value}' is not a valid !!float; write a number like 1.5, 1e3 or .inf, or drop the tag")
+                return value
+            return result
+        if tag == _BOOL:
+            result = _BOOL_WORDS.get(value, _MISSING)
+            if result is _MISSING:
+                self.problem(node.start_mark, path, f"'{value}' is not a valid !!bool; write true or false")
+                return value
+            return result
+        if tag == _NULL:
+            if value not in _NULL_WORDS:
+                self.problem(node.start_mark, path, f"'{value}' is not a valid !!null; write null, ~ or nothing")
+                return value
+            return None
+        if tag == _MAP or tag == _SEQ:
+            kind = "a mapping" if tag == _MAP else "a sequence"
+            self.problem(node.start_mark, path, f"tag {_tag_name(tag)} used on a scalar, which is not {kind}; remove the tag")
+            return value
+        self.unsupported_tag(node, path)
+        return value
+
+    def unsupported_tag(self, node: Any, path: Path_) -> None:
+        self.problem(
+            node.start_mark,
+            path,
+            f"unsupported tag '{_tag_name(node.tag)}'; remove it (only plain YAML values and the "
+            "standard tags !!str !!int !!float !!bool !!null !!map !!seq are allowed)",
+        )
+
+    def check_collection_tag(self, node: Any, path: Path_, expected: str) -> None:
+        tag = node.tag
+        if tag == expected:
+            return
+        if tag in (_MAP, _SEQ, _STR, _INT, _FLOAT, _BOOL, _NULL):
+            kind = "mapping" if expected == _MAP else "sequence"
+            self.problem(node.start_mark, path, f"tag {_tag_name(tag)} cannot be used on a {kind}; remove the tag")
+        else:
+            self.unsupported_tag(node, path)
+
+    # -- collections ---------------------------------------------------------
+    def enter(self, node: Any, path: Path_, report_mark: Any) -> bool:
+        key = id(node)
+        if key in self.active:
+            self.problem(report_mark, path, "recursive alias: this node contains itself; remove the alias cycle")
+            return False
+        self.count += len(node.value)
+        if self.count > MAX_NODES:
+            self.problem(report_mark, path, f"document expands to more than {MAX_NODES} nodes (aliases expanding too much?); reduce the use of aliases")
+            raise _TooManyNodes
+        self.active.add(key)
+        return True
+
+    def mapping(self, node: MappingNode, path: Path_, report_mark: Any = None) -> Any:
+        if not self.enter(node, path, report_mark or node.start_mark):
+            return None
+        if node.tag != _MAP:
+            self.check_collection_tag(node, path, _MAP)
+        file = self.file
+        positions = self.positions
+        value_positions = self.value_positions
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if type(key_node) is not ScalarNode:
+                kind = "mapping" if type(key_node) is MappingNode else "sequence"
+                self.problem(key_node.start_mark, path, f"a {kind} cannot be used as a mapping key; use a plain string key")
+                continue
+            key = key_node.value
+            key_tag = key_node.tag
+            key_mark = key_node.start_mark
+            if key_tag != _PLAIN and key_tag != _STR:
+                if key_tag == _MERGE:
+                    key = "<<"
+                else:
+                    if key_tag in (_INT, _FLOAT, _BOOL, _NULL, _MAP, _SEQ):
+                        self.problem(key_mark, path + (key,), f"mapping keys are strings; remove the {_tag_name(key_tag)} tag from key '{key}'")
+                    else:
+                        self.unsupported_tag(key_node, path + (key,))
+                    continue
+            if key == "<<" and key_tag != _STR:
+                self.problem(key_mark, path, "merge keys ('<<') are not supported; write the keys out")
+                continue
+            key_path = path + (key,)
+            if key in result:
+                first = positions[key_path]
+                self.problem(key_mark, key_path, f"duplicate key '{key}' (first at line {first.line}); remove one of them")
+                continue
+            positions[key_path] = Position(file, key_mark.line + 1, key_mark.column + 1)
+            value_mark = value_node.start_mark
+            value_positions[key_path] = Position(file, value_mark.line + 1, value_mark.column + 1)
+            value_type = type(value_node)
+            if value_type is ScalarNode:
+                if value_node.tag == _PLAIN:
+                    result[key] = _resolve_plain(value_node.value)
+                else:
+                    result[key] = self.scalar(value_node, key_path)
+            elif value_type is MappingNode:
+                result[key] = self.mapping(value_node, key_path, key_mark)
+            else:
+                result[key] = self.sequence(value_node, key_path, key_mark)
+        self.active.discard(id(node))
+        return result
+
+    def sequence(self, node: SequenceNode, path: Path_, report_mark: Any = None) -> Any:
+        if not self.enter(node, path, report_mark or node.start_mark):
+            return None
+        if node.tag != _SEQ:
+            self.check_collection_tag(node, path, _SEQ)
+        file = self.file
+        positions = self.positions
+        value_positions = self.value_positions
+        result: list[Any] = []
+        append = result.append
+        for index, item in enumerate(node.value):
+            item_path = path + (index,)
+            mark = item.start_mark
+            pos = Position(file, mark.line + 1, mark.column + 1)
+            positions[item_path] = pos
+            value_positions[item_path] = pos
+            item_type = type(item)
+            if item_type is ScalarNode:
+                if item.tag == _PLAIN:
+                    append(_resolve_plain(item.value))
+                else:
+                    append(self.scalar(item, item_path))
+            elif item_type is MappingNode:
+                append(self.mapping(item, item_path))
+            else:
+                append(self.sequence(item, item_path))
+        self.active.discard(id(node))
+        return result
+
+    def finish(self) -> list[SourceProblem]:
+        file = self.file
+        ordered = sorted(self.problems, key=lambda p: (p[0], p[1]))
+        return [SourceProblem(Position(file, line, column), format_path(path), message) for line, column, path, message in ordered]
+
+
+# --------------------------------------------------------------------------
+# Public API.
+
+
+def _syntax_problem(error: yaml.YAMLError, text: str, file: str, c_loader: bool) -> SourceProblem:
+    if isinstance(error, yaml.MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        if error.problem == "but found another document":
+            message = "more than one YAML document ('---') in this file; keep exactly one document per file"
+        else:
+            message = f"invalid YAML: {_one_line(error.problem or error.context or 'syntax error')}"
+            if error.problem and error.context:
+                message += f" ({_one_line(error.context)}"
+                if error.context_mark is not None:
+                    message += f" at line {error.context_mark.line + 1}"
+                message += ")"
+            message += "; fix the syntax"
+        return SourceProblem(Position(file, line, column), "", message)
+    if isinstance(error, yaml.reader.ReaderError):
+        # The C reader reports a byte offset into the UTF-8 text, the Python one a character index.
+        if c_loader:
+            prefix = text.encode("utf-8")[: error.position].decode("utf-8", "ignore")
+        else:
+            prefix = text[: error.position]
+        line = prefix.count("\n") + 1
+        column = len(prefix) - (prefix.rfind("\n") + 1) + 1
+        character = error.character
+        shown = f"U+{character:04X}" if isinstance(character, int) else repr(character)
+        message = f"invalid YAML: {_one_line(error.reason)} (found {shown}); remove the character or write it as an escape in a double-quoted string"
+        return SourceProblem(Position(file, line, column), "", message)
+    return SourceProblem(Position(file, 1, 1), "", f"invalid YAML: {_one_line(str(error))}; fix the syntax")
+
+
+def _load(text: str, file: str, loader: type) -> YamlDocument:
+    try:
+        root = yaml.compose(text, Loader=loader)
+    except yaml.YAMLError as error:
+        raise YamlSourceError([_syntax_problem(error, text, file, loader is _C_LOADER)]) from None
+    except RecursionError:
+        raise YamlSourceError([SourceProblem(Position(file, 1, 1), "", "document is nested too deeply; flatten the structure")]) from None
+    if root is None:
+        pos = Position(file, 1, 1)
+        return YamlDocument(None, {(): pos}, {(): pos})
+    builder = _Builder(file)
+    try:
+        data = builder.build_root(root)
+    except _TooManyNodes:
+        data = None
+    except RecursionError:
+        builder.problems.append((1, 1, (), "document is nested too deeply; flatten the structure"))
+        data = None
+    if builder.problems:
+        raise YamlSourceError(builder.finish())
+    return YamlDocument(data, builder.positions, builder.value_positions)
+
+
+def load_yaml(text: str, file: str) -> YamlDocument:
+    """Parse one YAML document from ``text``; ``file`` is used verbatim in positions.
+
+    Raises ``YamlSourceError`` listing every problem (in file order)."""
+    return _load(text, file, _DEFAULT_LOADER)
+
+
+def load_yaml_file(path: Path | str, display_name: str | None = None) -> YamlDocument:
+    """Read and parse ``path``; ``display_name`` (default ``str(path)``) goes into positions."""
+    path = Path(path)
+    name = str(path) if display_name is None else display_name
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise YamlSourceError(
+            [SourceProblem(Position(name, 1, 1), "", f"cannot read file: {_one_line(reason)}; check that the file exists and is readable")]
+        ) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        prefix = raw[: error.start].decode("utf-8", "ignore")
+        line = prefix.count("\n") + 1
+        column = len(prefix) - (prefix.rfind("\n") + 1) + 1
+        raise YamlSourceError(
+            [SourceProblem(Position(name, line, column), "", "file is not valid UTF-8; save it with UTF-8 encoding")]
+        ) from None
+    return load_yaml(text, name)

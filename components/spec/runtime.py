@@ -1,0 +1,77 @@
+"""Serving runtimes: the vLLM runtime built from the engine image, or KServe's built-in runtimes."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .base import Dns1035Label, SpecModel, Version
+from .env import EnvVar
+
+BuiltinRuntime = Literal[
+    "sklearn", "xgboost", "lightgbm", "pmml", "paddle", "tensorflow",
+    "pytorch", "triton", "onnx", "huggingface", "mlserver",
+]  # fmt: skip
+
+
+class ModelFormat(SpecModel):
+    """A model format a runtime serves (supportedModelFormats entry)."""
+
+    name: str = Field(description="Format name, e.g. vLLM, sklearn, onnx.")
+    version: str | None = Field(None, description="Format major version, e.g. '1'.")
+    auto_select: bool = Field(True, description="Let KServe pick this runtime for models of this format.")
+    priority: int | None = Field(None, ge=1, description="Priority among runtimes that auto-select the same format.")
+
+
+class VllmEngine(SpecModel):
+    """The vLLM OpenAI-compatible server container of a ServingRuntime."""
+
+    image: str = Field(
+        description="Engine image. Pin it by digest (repo@sha256:...) where it matters; a tag-only image "
+        "can be re-pinned per model with runtimeVersion.",
+        pattern=r"^[^\s]+$",
+    )
+    version: Version = Field(description="vLLM version inside the image, e.g. '0.6.3'.")
+    command: list[str] = Field(
+        ["python", "-m", "vllm.entrypoints.openai.api_server"],
+        min_length=1,
+        description="Container command that starts the OpenAI-compatible server.",
+    )
+    env: list[EnvVar] = Field(default_factory=list, description="Extra container environment (HF_HOME is set).")
+
+
+class Runtime(SpecModel):
+    """A runtime models run on: set vllm (a ServingRuntime compiled here) or builtin (KServe's own)."""
+
+    name: Dns1035Label = Field(description="Runtime name, referenced by models[].runtime.")
+    scope: Literal["Namespace", "Cluster"] = Field(
+        "Namespace", description="Namespace: a ServingRuntime; Cluster: a ClusterServingRuntime."
+    )
+    vllm: VllmEngine | None = Field(None, description="Compile a vLLM ServingRuntime from this engine.")
+    builtin: BuiltinRuntime | None = Field(
+        None, description="Use the ClusterServingRuntime KServe installs for this predictive format."
+    )
+    version: Version | None = Field(
+        None,
+        description="Builtin runtimes: default runtimeVersion of their models (the image tag KServe runs, "
+        "e.g. 'v0.15.0'). vLLM runtimes take it from the image tag.",
+    )
+    display_name: str | None = Field(None, description="Display name (openshift.io/display-name).")
+    dashboard: bool = Field(False, description="Show it in the OpenShift AI dashboard (opendatahub.io/dashboard).")
+    recommended_accelerators: list[str] = Field(
+        default_factory=list, description="opendatahub.io/recommended-accelerators, e.g. [nvidia.com/gpu]."
+    )
+    model_formats: list[ModelFormat] | None = Field(
+        None, description="supportedModelFormats of a vLLM runtime; default [{name: vLLM, autoSelect: true}]."
+    )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "Runtime":
+        if (self.vllm is None) == (self.builtin is None):
+            raise ValueError("set exactly one of vllm (compile a runtime) or builtin (use KServe's)")
+        if self.builtin is not None and (self.model_formats is not None or self.scope != "Namespace"):
+            raise ValueError("modelFormats and scope describe compiled runtimes; remove them from a builtin runtime")
+        if self.vllm is not None and self.version is not None:
+            raise ValueError("a vLLM runtime's version is its image tag; remove version (set vllm.image and vllm.version)")
+        return self

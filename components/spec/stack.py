@@ -1,0 +1,28 @@
+"""The whole stack spec of one environment, after shared definitions and the stack file are merged."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from .base import SpecModel
+from .environment import Environment
+from .gpu_pool import GpuPool
+from .model import Model
+from .runtime import Runtime
+from .storage import Storage
+
+CONFIG_NAMESPACE = "modelfleet"
+"""Pulumi config namespace (the project name): keys are written modelfleet:<key>."""
+
+
+class StackSpec(SpecModel):
+    """Everything one environment declares. Each top-level field is one Pulumi config key modelfleet:<field>."""
+
+    environment: Environment = Field(description="Namespace, labels, platform versions and default deployment mode.")
+    gpu_pools: list[GpuPool] = Field(default_factory=list, description="GPU node pools models can request.")
+    storage: list[Storage] = Field(default_factory=list, description="Storage connections holding model files.")
+    runtimes: list[Runtime] = Field(default_factory=list, description="Serving runtimes.")
+    models: list[Model] = Field(default_factory=list, description="Served models.")
+
+
+CONFIG_KEYS = tuple(field.alias for field in StackSpec.model_fields.values())

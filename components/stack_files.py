@@ -1,0 +1,163 @@
+"""Find the project, read the shared definitions and one stack file, merge them and validate the spec.
+
+The stack files are ordinary Pulumi stack config files (stacks/Pulumi.<env>.yaml) holding keys of the
+`modelfleet` config namespace, so `pulumi.Config("modelfleet")` reads them in `pulumi up`. The shared
+definitions (stacks/shared.yaml) use the same `config:` layout; Pulumi never reads that file, the
+program merges it (see merge.py for the rules).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .diagnostics import validation_problems
+from .merge import MergedNode, Origin, Provenance, merge
+from .source_yaml import Position, SourceProblem, YamlDocument, YamlSourceError, load_yaml_file
+from .spec import CONFIG_KEYS, CONFIG_NAMESPACE, StackSpec
+
+PROJECT_FILE = "Pulumi.yaml"
+SHARED_FILE = "shared.yaml"
+PULUMI_STACK_FILE_KEYS = {"config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"}
+
+
+class SpecError(Exception):
+    """Bad input: every problem found, each located in a source file."""
+
+    def __init__(self, problems: list[SourceProblem]):
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Project:
+    """A modelfleet project: the directory holding Pulumi.yaml, and its stack config directory."""
+
+    root: Path
+    stacks_dir: Path
+
+    @classmethod
+    def find(cls, start: Path) -> "Project":
+        """The nearest directory from `start` upward that holds Pulumi.yaml (as the pulumi CLI does)."""
+        for directory in (start.resolve(), *start.resolve().parents):
+            if (directory / PROJECT_FILE).is_file():
+                return cls.at(directory)
+        raise SpecError([SourceProblem(Position(str(start), 1, 1), "", f"no {PROJECT_FILE} here or above; run inside a modelfleet project or pass --project DIR")])
+
+    @classmethod
+    def at(cls, root: Path) -> "Project":
+        project_file = root / PROJECT_FILE
+        if not project_file.is_file():
+            raise SpecError([SourceProblem(Position(str(project_file), 1, 1), "", f"{PROJECT_FILE} not found; pass the project directory")])
+        settings = yaml.safe_load(project_file.read_text(encoding="utf-8")) or {}
+        return cls(root, root / settings.get("stackConfigDir", "."))
+
+    def stack_file(self, env: str) -> Path:
+        return self.stacks_dir / f"Pulumi.{env}.yaml"
+
+    def environments(self) -> list[str]:
+        """Every stack with a config file, sorted."""
+        return sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in self.stacks_dir.glob("Pulumi.*.yaml"))
+
+    def display(self, path: Path) -> str:
+        """A path as shown in messages: relative to the project root."""
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+
+@dataclass(frozen=True)
+class LoadedStack:
+    """The validated spec of one environment and where each of its values was written."""
+
+    env: str
+    spec: StackSpec
+    provenance: Provenance
+
+
+def _config_section(document: YamlDocument, allowed_top: set[str]) -> tuple[dict[str, Any], list[SourceProblem]]:
+    """The modelfleet:* keys of a file's `config:` mapping (prefix stripped) and the problems found."""
+    problems: list[SourceProblem] = []
+    data = document.data
+    if data is None:
+        return {}, problems
+    if not isinstance(data, dict):
+        return {}, [SourceProblem(document.positions[()], "", "expected a mapping with a 'config:' key")]
+    for key in data:
+        if key not in allowed_top:
+            problems.append(SourceProblem(document.positions[(key,)], key, f"unknown top-level key '{key}'; stack settings go under 'config:'"))
+    config = data.get("config") or {}
+    if not isinstance(config, dict):
+        return {}, problems + [SourceProblem(document.positions[("config",)], "config", "expected a mapping of config keys")]
+    values: dict[str, Any] = {}
+    for key, value in config.items():
+        namespace, _, name = key.partition(":")
+        if namespace != CONFIG_NAMESPACE:
+            continue  # other namespaces (kubernetes:context, ...) belong to other programs
+        if name not in CONFIG_KEYS:
+            close = difflib.get_close_matches(name, CONFIG_KEYS, n=1)
+            hint = f"did you mean '{CONFIG_NAMESPACE}:{close[0]}'?" if close else f"known keys: {', '.join(CONFIG_KEYS)}"
+            problems.append(SourceProblem(document.positions[("config", key)], f"config.{key}", f"unknown config key; {hint}"))
+        elif isinstance(value, dict) and "secure" in value:
+            problems.append(SourceProblem(document.positions[("config", key)], f"config.{key}", "secret config values are not taken; reference Kubernetes Secrets by name instead"))
+        else:
+            values[name] = value
+    return values, problems
+
+
+def _read(path: Path, shown: str, allowed_top: set[str]) -> tuple[YamlDocument | None, dict[str, Any], list[SourceProblem]]:
+    try:
+        document = load_yaml_file(path, display_name=shown)
+    except YamlSourceError as error:
+        return None, {}, list(error.problems)
+    values, problems = _config_section(document, allowed_top)
+    return document, values, problems
+
+
+def load_stack(project: Project, env: str, pulumi_config: dict[str, Any] | None = None) -> LoadedStack:
+    """Load, merge and validate the spec of `env`. Raises SpecError with every problem found.
+
+    `pulumi_config` is what `pulumi.Config` returned inside `pulumi up`; when given it is the truth, and
+    the stack file is only used to locate errors (if its values are the same).
+    """
+    stack_path = project.stack_file(env)
+    shared_path = project.stacks_dir / SHARED_FILE
+    problems: list[SourceProblem] = []
+    shared_doc, shared, found = (None, {}, []) if not shared_path.is_file() else _read(shared_path, project.display(shared_path), {"config"})
+    problems += found
+    if stack_path.is_file() or pulumi_config is None:
+        stack_doc, stack, found = _read(stack_path, project.display(stack_path), PULUMI_STACK_FILE_KEYS)
+        problems += found
+    else:
+        stack_doc, stack = None, {}
+    if pulumi_config is not None and (stack_doc is None or stack != pulumi_config):
+        config = {f"{CONFIG_NAMESPACE}:{key}": value for key, value in pulumi_config.items()}
+        stack_doc = YamlDocument({"config": config}, {(): Position(f"pulumi config of stack {env}", 1, 1)})
+        stack = dict(pulumi_config)
+    if problems:
+        raise SpecError(problems)
+    assert stack_doc is not None
+
+    data: dict[str, Any] = {}
+    children: dict[str | int, Provenance] = {}
+    for key in CONFIG_KEYS:
+        stack_origin = Origin(stack_doc, ("config", f"{CONFIG_NAMESPACE}:{key}"))
+        shared_origin = Origin(shared_doc, ("config", f"{CONFIG_NAMESPACE}:{key}")) if shared_doc else None
+        if key in stack and key in shared and stack[key] is not None:
+            data[key], children[key] = merge(shared[key], shared_origin, stack[key], stack_origin)
+        elif key in stack and stack[key] is not None:
+            data[key], children[key] = stack[key], stack_origin
+        elif key in shared and key not in stack:
+            data[key], children[key] = shared[key], shared_origin
+    provenance = MergedNode(Origin(stack_doc, ()), children)
+    try:
+        spec = StackSpec.model_validate(data)
+    except ValidationError as error:
+        raise SpecError(validation_problems(error, StackSpec, provenance)) from None
+    return LoadedStack(env, spec, provenance)
