@@ -36,8 +36,8 @@ _SECRET_HINT = ("token", "secret", "password", "key", "credential")
 
 def describe_input(value: Any, path: tuple) -> str:
     """Describe a bad input without echoing anything that might be a credential."""
-    if any(hint in str(part).lower() for part in path for hint in _SECRET_HINT) and isinstance(value, str):
-        return "a string"
+    if "value" in path or any(hint in str(part).lower() for part in path for hint in _SECRET_HINT):
+        return {str: "a string", bool: "a boolean", int: "a number", float: "a number"}.get(type(value), "a value")
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
     if isinstance(value, str):
@@ -96,13 +96,16 @@ def message_for(error: dict, root: type[BaseModel]) -> str:
         return f"required field '{loc[-1]}' is missing; add it"
     if kind == "extra_forbidden":
         allowed = _model_fields_at(root, loc[:-1]) or {}
-        close = difflib.get_close_matches(str(loc[-1]), list(allowed), n=1, cutoff=0.6)
-        if not close:
-            close = [name for name in allowed if name.lower() == str(loc[-1]).lower()]
+        close = [name for name in allowed if name.lower() == str(loc[-1]).lower()]
+        close = close or difflib.get_close_matches(str(loc[-1]), list(allowed), n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'?" if close else f"allowed fields: {', '.join(allowed)}"
         return f"unknown field '{loc[-1]}'; {hint}"
     if kind in _TYPE_NAMES:
-        fix = "write it without quotes" if isinstance(value, str) and kind in ("int_type", "float_type", "bool_type") else "fix the value"
+        fix = "fix the value"
+        if kind == "bool_type" and isinstance(value, str) and value.lower() not in ("true", "false"):
+            fix = "write true or false (yes/no/on/off are strings in YAML 1.2)"
+        elif isinstance(value, str) and kind in ("int_type", "float_type", "bool_type"):
+            fix = "write it without quotes"
         return f"expected {_TYPE_NAMES[kind]}, got {describe_input(value, loc)}; {fix}"
     if kind == "literal_error":
         return f"{describe_input(value, loc)} is not allowed; use one of {ctx.get('expected')}"

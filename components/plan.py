@@ -222,7 +222,7 @@ def _resolve_model(index: int, model: Model, env_mode: str, namespace: str, doma
     elif runtime is not None:
         runtime_version = _vllm_runtime_version(runtime, model.runtime_version, at, problems)
 
-    storage_uri, storage_key, storage_sa = model.uri, None, None
+    storage_uri, storage_key, storage_sa = model.storage_uri, None, None
     if model.storage is not None:
         found = storages.get(model.storage.name)
         if found is None:

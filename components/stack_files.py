@@ -27,11 +27,11 @@ PULUMI_STACK_FILE_KEYS = {"config", "secretsprovider", "encryptedkey", "encrypti
 
 
 class SpecError(Exception):
-    """Bad input: every problem found, each located in a source file."""
+    """Bad input: every problem found, each located in a source file, in file order."""
 
     def __init__(self, problems: list[SourceProblem]):
         super().__init__(f"{len(problems)} problem(s)")
-        self.problems = problems
+        self.problems = sorted(problems, key=lambda p: (p.position.file, p.position.line, p.position.column))
 
 
 @dataclass(frozen=True)
@@ -140,9 +140,8 @@ def load_stack(project: Project, env: str, pulumi_config: dict[str, Any] | None 
         config = {f"{CONFIG_NAMESPACE}:{key}": value for key, value in pulumi_config.items()}
         stack_doc = YamlDocument({"config": config}, {(): Position(f"pulumi config of stack {env}", 1, 1)})
         stack = dict(pulumi_config)
-    if problems:
-        raise SpecError(problems)
-    assert stack_doc is not None
+    if shared_path.is_file() and shared_doc is None or stack_doc is None:
+        raise SpecError(problems)  # a file that does not parse: nothing more to check
 
     data: dict[str, Any] = {}
     children: dict[str | int, Provenance] = {}
@@ -159,5 +158,7 @@ def load_stack(project: Project, env: str, pulumi_config: dict[str, Any] | None 
     try:
         spec = StackSpec.model_validate(data)
     except ValidationError as error:
-        raise SpecError(validation_problems(error, StackSpec, provenance)) from None
+        problems += validation_problems(error, StackSpec, provenance)
+    if problems:
+        raise SpecError(problems)
     return LoadedStack(env, spec, provenance)

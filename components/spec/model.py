@@ -112,7 +112,9 @@ class Model(SpecModel):
         None, description="runtimeVersion: the image tag KServe runs; default the runtime's version."
     )
     storage: StorageRef | None = Field(None, description="Model files in a named storage connection.")
-    uri: str | None = Field(None, description="Or a full storageUri (s3://, gs://, hf://, oci://, pvc://, https://).")
+    storage_uri: str | None = Field(
+        None, description="Or a full KServe storageUri (s3://, gs://, hf://, oci://, pvc://, https://)."
+    )
     gpu: GpuRequest | None = Field(None, description="GPUs per replica from a GPU pool.")
     resources: Resources = Field(default_factory=Resources, description="CPU and memory requests and limits.")
     engine: EngineOptions | None = Field(None, description="vLLM engine options (vLLM runtimes only).")
@@ -131,10 +133,10 @@ class Model(SpecModel):
 
     @model_validator(mode="after")
     def _source(self) -> "Model":
-        if (self.storage is None) == (self.uri is None):
-            raise ValueError("set exactly one of storage (a named connection) or uri")
-        if self.uri is not None and not self.uri.startswith(STORAGE_URI_SCHEMES):
-            raise ValueError(f"uri must start with one of {', '.join(STORAGE_URI_SCHEMES)}")
+        if (self.storage is None) == (self.storage_uri is None):
+            raise ValueError("set exactly one of storage (a named connection) or storageUri")
+        if self.storage_uri is not None and not self.storage_uri.startswith(STORAGE_URI_SCHEMES):
+            raise ValueError(f"storageUri must start with one of {', '.join(STORAGE_URI_SCHEMES)}")
         return self
 
     @property

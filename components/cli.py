@@ -1,0 +1,101 @@
+"""The `modelfleet` command: offline render, validation and the stack-file schema. No Pulumi CLI, no cluster."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .compile import compile_environments, load_schemas
+from .render import RenderError, check_writable, render_files, write_tree
+from .schema_export import SCHEMA_FILE, schema_text
+from .stack_files import Project, SpecError
+
+EXIT_OK, EXIT_PROBLEMS = 0, 1
+
+
+def _project(args: argparse.Namespace) -> Project:
+    return Project.at(args.project.resolve()) if args.project else Project.find(Path.cwd())
+
+
+def _environments(project: Project, requested: list[str]) -> list[str]:
+    return requested or project.environments()
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    project = _project(args)
+    compiled = compile_environments(project, _environments(project, args.env), load_schemas(project, args.crds))
+    out = args.out if args.out is not None else project.root / "rendered"
+    trees = {item.env: render_files(item.env, item.objects) for item in compiled}
+    for env in trees:
+        check_writable(out / env)  # refuse before writing anything
+    for env, files in trees.items():
+        write_tree(out / env, files)
+        print(f"{env}: {len(files) - 2} objects -> {project.display(out / env)}")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    project = _project(args)
+    for item in compile_environments(project, _environments(project, args.env), load_schemas(project, args.crds)):
+        print(f"{item.env}: {len(item.objects)} objects valid")
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    project = _project(args)
+    target = project.stacks_dir / SCHEMA_FILE
+    text = schema_text()
+    if args.check:
+        if not target.is_file() or target.read_text(encoding="utf-8") != text:
+            print(f"{project.display(target)} is out of date; run `modelfleet schema` and commit it", file=sys.stderr)
+            return EXIT_PROBLEMS
+        print(f"{project.display(target)} is up to date")
+        return EXIT_OK
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {project.display(target)}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="modelfleet", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(command: argparse.ArgumentParser, with_envs: bool = True) -> None:
+        command.add_argument("--project", type=Path, help="project directory (default: nearest Pulumi.yaml upward)")
+        if with_envs:
+            command.add_argument("env", nargs="*", help="environments (default: every stacks/Pulumi.<env>.yaml)")
+            command.add_argument("--crds", type=Path, help="directory of upstream CRD files (default: $MODELFLEET_CRD_DIR, else ../shared/crds)")
+
+    render = sub.add_parser("render", help="compile, validate and write rendered/<env>/ for GitOps")
+    common(render)
+    render.add_argument("--out", type=Path, help="output directory (default: <project>/rendered)")
+    render.set_defaults(run=cmd_render)
+
+    validate = sub.add_parser("validate", help="compile and validate strictly against the schemas; write nothing")
+    common(validate)
+    validate.set_defaults(run=cmd_validate)
+
+    schema = sub.add_parser("schema", help="write stacks/schema.json, the JSON Schema of stack files")
+    common(schema, with_envs=False)
+    schema.add_argument("--check", action="store_true", help="fail if stacks/schema.json is out of date")
+    schema.set_defaults(run=cmd_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except SpecError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(error.problems)} problem(s); nothing written", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except RenderError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+
+
+if __name__ == "__main__":
+    sys.exit(main())

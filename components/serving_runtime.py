@@ -1,0 +1,29 @@
+"""ServingRuntime: a vLLM ServingRuntime or ClusterServingRuntime compiled from an engine image."""
+
+from __future__ import annotations
+
+import pulumi
+from pydantic import BaseModel, ConfigDict
+
+from .builders.serving_runtime import build_serving_runtime
+from .k8s_objects import register_object
+from .plan import EnvironmentPlan, RuntimePlan
+
+
+class ServingRuntimeArgs(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    environment: EnvironmentPlan
+    runtime: RuntimePlan
+
+
+class ServingRuntime(pulumi.ComponentResource):
+    """Registers the runtime object; outputs its name, kind and engine image."""
+
+    def __init__(self, name: str, args: ServingRuntimeArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("modelfleet:runtime:ServingRuntime", name, None, opts)
+        self.runtime = register_object(build_serving_runtime(args.runtime, args.environment), pulumi.ResourceOptions(parent=self))
+        self.runtime_name = pulumi.Output.from_input(args.runtime.name)
+        self.kind = pulumi.Output.from_input(args.runtime.kind)
+        self.image = pulumi.Output.from_input(args.runtime.spec.vllm.image)
+        self.register_outputs({"runtime_name": self.runtime_name, "kind": self.kind, "image": self.image})

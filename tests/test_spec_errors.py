@@ -1,0 +1,163 @@
+"""Bad stack files give every problem at once, each as file:line:col: path: what; how to fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.plan import resolve
+from components.stack_files import Project, SpecError, load_stack
+from tests.conftest import MINIMAL_SHARED
+
+
+def problems_of(project, stack_text: str, shared: str = MINIMAL_SHARED) -> list[str]:
+    project.write("shared.yaml", shared)
+    project.write("Pulumi.dev.yaml", stack_text)
+    with pytest.raises(SpecError) as caught:
+        resolve(load_stack(Project.at(project.root), "dev"))
+    return [str(problem) for problem in caught.value.problems]
+
+
+def test_minimal_stack_is_valid(project):
+    project.write("shared.yaml", MINIMAL_SHARED)
+    project.write("Pulumi.dev.yaml", "config:\n  modelfleet:environment:\n    namespace: ml-dev\n")
+    plan = resolve(load_stack(Project.at(project.root), "dev"))
+    assert plan.name == "dev" and [model.name for model in plan.models] == ["llama"]
+    assert plan.models[0].storage_uri == "s3://models/llama-3-8b"
+
+
+def test_every_problem_reported_with_position_and_fix(project):
+    found = problems_of(project, """
+        config:
+          modelfleet:environment:
+            namespace: ml-dev
+            deploymentMode: Serverles
+          modelfleet:models:
+            - name: llama
+              storageURI: s3://x
+              scaling: {minReplicas: 3, maxReplicas: 1}
+              gpu: {count: "2"}
+              engine: {enablePrefixCaching: yes}
+              resources: {requests: {cpu: 0.5}}
+          modelfleet:modls: []
+        """)
+    assert found == [
+        "stacks/Pulumi.dev.yaml:4:5: environment.deploymentMode: the string 'Serverles' is not allowed; use one of 'Standard', 'Knative', 'RawDeployment' or 'Serverless'",
+        "stacks/Pulumi.dev.yaml:7:7: models[0].storageURI: unknown field 'storageURI'; did you mean 'storageUri'?",
+        "stacks/Pulumi.dev.yaml:8:7: models[0].scaling: maxReplicas 1 is below minReplicas 3; raise maxReplicas or lower minReplicas",
+        "stacks/Pulumi.dev.yaml:9:13: models[0].gpu.count: expected a whole number, got the string '2'; write it without quotes",
+        "stacks/Pulumi.dev.yaml:10:16: models[0].engine.enablePrefixCaching: expected true or false, got the string 'yes'; write true or false (yes/no/on/off are strings in YAML 1.2)",
+        "stacks/Pulumi.dev.yaml:11:30: models[0].resources.requests.cpu: 0.5 is a fraction; write quantities as strings, e.g. '0.5' or '500m'",
+        "stacks/Pulumi.dev.yaml:12:3: config.modelfleet:modls: unknown config key; did you mean 'modelfleet:models'?",
+    ]
+
+
+def test_missing_required_field_points_at_its_parent(project):
+    found = problems_of(project, "config:\n  modelfleet:environment:\n    labels: {a: b}\n")
+    assert found == ["stacks/Pulumi.dev.yaml:2:3: environment.namespace: required field 'namespace' is missing; add it"]
+
+
+def test_errors_in_shared_definitions_point_into_shared_file(project):
+    shared = MINIMAL_SHARED.replace("gpusPerNode: 8", "gpusPerNode: 0")
+    found = problems_of(project, "config:\n  modelfleet:environment:\n    namespace: ml-dev\n", shared)
+    assert found == ["stacks/shared.yaml:5:7: gpuPools[0].gpusPerNode: 0 is out of range; it must be at least 1"]
+
+
+def test_cross_reference_problems_are_located(project):
+    found = problems_of(project, """
+        config:
+          modelfleet:environment:
+            namespace: ml-dev
+            deploymentMode: Standard
+          modelfleet:models:
+            - name: llama
+              runtime: vlm
+              gpu: {pool: h100}
+              scaling: {minReplicas: 0, maxReplicas: 2, metric: concurrency, target: 4}
+            - name: llama
+              format: vLLM
+              runtime: vllm
+              storageUri: s3://models/other
+        """)
+    assert found == [
+        "stacks/Pulumi.dev.yaml:7:7: models[0].runtime: unknown runtime 'vlm'; defined: vllm",
+        "stacks/Pulumi.dev.yaml:8:13: models[0].gpu.pool: unknown GPU pool 'h100'; defined: a100",
+        "stacks/Pulumi.dev.yaml:9:19: models[0].scaling.minReplicas: scale to zero needs Knative mode, this model runs in Standard mode; set minReplicas to 1 or deploymentMode: Knative",
+        "stacks/Pulumi.dev.yaml:9:51: models[0].scaling.metric: metric 'concurrency' is a Knative (KPA) metric, this model runs in Standard mode; use cpu or memory, or deploymentMode: Knative",
+        "stacks/Pulumi.dev.yaml:10:7: models[1].name: duplicate name 'llama' (also models[0]); names must be unique",
+    ]
+
+
+def test_duplicate_yaml_keys_are_errors(project):
+    found = problems_of(project, "config:\n  modelfleet:environment:\n    namespace: a\n    namespace: b\n")
+    assert len(found) == 1 and found[0].startswith("stacks/Pulumi.dev.yaml:4:5: ")
+    assert "duplicate key 'namespace'" in found[0]
+
+
+def test_strict_types_no_coercion(project):
+    found = problems_of(project, """
+        config:
+          modelfleet:environment:
+            namespace: ml-dev
+            createNamespace: "true"
+          modelfleet:models:
+            - name: llama
+              scaling: {minReplicas: 1.0}
+        """)
+    assert found == [
+        "stacks/Pulumi.dev.yaml:4:5: environment.createNamespace: expected true or false, got the string 'true'; write it without quotes",
+        "stacks/Pulumi.dev.yaml:7:17: models[0].scaling.minReplicas: expected a whole number, got the number 1.0; fix the value",
+    ]
+
+
+def test_host_name_limit_and_tensor_parallel(project):
+    found = problems_of(project, """
+        config:
+          modelfleet:environment:
+            namespace: a-rather-long-namespace-for-models
+          modelfleet:models:
+            - name: llama-three-eight-b-instruct
+              format: vLLM
+              runtime: vllm
+              storageUri: s3://models/llama
+              gpu: {pool: a100}
+              engine: {tensorParallelSize: 2}
+        """)
+    assert found == [
+        "stacks/Pulumi.dev.yaml:5:7: models[1].name: the generated host 'llama-three-eight-b-instruct-predictor-a-rather-long-namespace-for-models' has 73 characters, over 63; shorten the model name or the namespace",
+        "stacks/Pulumi.dev.yaml:10:17: models[1].engine.tensorParallelSize: tensorParallelSize 2 does not divide the 1 GPU(s) of a replica; set gpu.count to a multiple of 2",
+    ]
+
+
+def test_credential_values_are_refused_and_never_echoed(project):
+    found = problems_of(project, """
+        config:
+          modelfleet:environment:
+            namespace: ml-dev
+          modelfleet:models:
+            - name: llama
+              env:
+                - {name: HF_TOKEN, value: hf_SuperSecretValue123}
+                - {name: AWS_SECRET_ACCESS_KEY, value: 42}
+        """)
+    assert all("SuperSecret" not in line and "42" not in line.split(": ", 1)[1] for line in found)
+    assert found[0] == "stacks/Pulumi.dev.yaml:7:11: models[0].env[0]: HF_TOKEN looks like a credential; its value must not be in the stack file: use secretKeyRef: {name: <secret>, key: <key>}"
+
+
+def test_digest_pinned_runtime_refuses_runtime_version(project):
+    shared = MINIMAL_SHARED.replace("vllm/vllm-openai:v0.6.3", "quay.io/modh/vllm@sha256:" + "8a3dd8ad6e15fe7b8e5e471037519719d4d8ad3db9d69389f2beded36a6f5b21")
+    found = problems_of(project, """
+        config:
+          modelfleet:environment:
+            namespace: ml-dev
+          modelfleet:models:
+            - name: llama
+              runtimeVersion: v0.6.3
+        """, shared)
+    assert found == ["stacks/Pulumi.dev.yaml:6:7: models[0].runtimeVersion: runtime 'vllm' pins its image by digest; KServe would replace the digest with runtimeVersion and break the image; remove runtimeVersion (the digest already pins the engine)"]
+
+
+def test_legacy_deployment_mode_names_are_normalised(project):
+    project.write("shared.yaml", MINIMAL_SHARED)
+    project.write("Pulumi.dev.yaml", "config:\n  modelfleet:environment:\n    namespace: ml-dev\n    deploymentMode: RawDeployment\n")
+    plan = resolve(load_stack(Project.at(project.root), "dev"))
+    assert plan.models[0].mode == "Standard"
