@@ -81,8 +81,8 @@ def test_cross_reference_problems_are_located(project):
     assert found == [
         "stacks/Pulumi.dev.yaml:7:7: models[0].runtime: unknown runtime 'vlm'; defined: vllm",
         "stacks/Pulumi.dev.yaml:8:13: models[0].gpu.pool: unknown GPU pool 'h100'; defined: a100",
-        "stacks/Pulumi.dev.yaml:9:19: models[0].scaling.minReplicas: scale to zero needs Knative mode, this model runs in Standard mode; set minReplicas to 1 or deploymentMode: Knative",
-        "stacks/Pulumi.dev.yaml:9:51: models[0].scaling.metric: metric 'concurrency' is a Knative (KPA) metric, this model runs in Standard mode; use cpu or memory, or deploymentMode: Knative",
+        "stacks/Pulumi.dev.yaml:9:17: models[0].scaling.minReplicas: scale to zero needs Knative mode, this model runs in Standard mode; set minReplicas to 1 or deploymentMode: Knative",
+        "stacks/Pulumi.dev.yaml:9:49: models[0].scaling.metric: metric 'concurrency' is a Knative (KPA) metric, this model runs in Standard mode; use cpu or memory, or deploymentMode: Knative",
         "stacks/Pulumi.dev.yaml:10:7: models[1].name: duplicate name 'llama' (also models[0]); names must be unique",
     ]
 
@@ -124,7 +124,7 @@ def test_host_name_limit_and_tensor_parallel(project):
         """)
     assert found == [
         "stacks/Pulumi.dev.yaml:5:7: models[1].name: the generated host 'llama-three-eight-b-instruct-predictor-a-rather-long-namespace-for-models' has 73 characters, over 63; shorten the model name or the namespace",
-        "stacks/Pulumi.dev.yaml:10:17: models[1].engine.tensorParallelSize: tensorParallelSize 2 does not divide the 1 GPU(s) of a replica; set gpu.count to a multiple of 2",
+        "stacks/Pulumi.dev.yaml:10:16: models[1].engine.tensorParallelSize: tensorParallelSize 2 does not divide the 1 GPU(s) of a replica; set gpu.count to a multiple of 2",
     ]
 
 
