@@ -98,14 +98,9 @@ class _Problems:
         self.items.append((path, message))
 
 
-def _unique(items: list, section: str, problems: _Problems) -> dict[str, tuple[int, object]]:
-    seen: dict[str, tuple[int, object]] = {}
-    for index, item in enumerate(items):
-        if item.name in seen:
-            problems.add((section, index, "name"), f"duplicate name '{item.name}' (also {section}[{seen[item.name][0]}]); names must be unique")
-        else:
-            seen[item.name] = (index, item)
-    return seen
+def _by_name(items: list) -> dict[str, tuple[int, object]]:
+    """Entries by name with their index (names are unique: the loader reports repeated ones)."""
+    return {item.name: (index, item) for index, item in enumerate(items)}
 
 
 def _unknown(kind: str, name: str, known: dict) -> str:
@@ -290,10 +285,9 @@ def resolve(loaded: LoadedStack) -> EnvironmentPlan:
     spec = loaded.spec
     problems = _Problems()
     environment = spec.environment
-    pools = _unique(spec.gpu_pools, "gpuPools", problems)
-    storages_by_name = _unique(spec.storage, "storage", problems)
-    runtimes = _unique(spec.runtimes, "runtimes", problems)
-    _unique(spec.models, "models", problems)
+    pools = _by_name(spec.gpu_pools)
+    storages_by_name = _by_name(spec.storage)
+    runtimes = _by_name(spec.runtimes)
     storage_plans = {name: (index, _storage_plan(storage, environment.namespace)) for name, (index, storage) in storages_by_name.items()}
 
     models = []

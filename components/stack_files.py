@@ -111,6 +111,22 @@ def _config_section(document: YamlDocument, allowed_top: set[str]) -> tuple[dict
     return values, problems
 
 
+def _duplicate_names(document: YamlDocument, values: dict[str, Any]) -> list[SourceProblem]:
+    """Entries of a named list written twice in one file (they would otherwise merge into one)."""
+    problems = []
+    for key, value in values.items():
+        if not isinstance(value, list):
+            continue
+        first: dict[Any, int] = {}
+        for index, item in enumerate(value):
+            if isinstance(item, dict) and "name" in item:
+                if item["name"] in first:
+                    path = ("config", f"{CONFIG_NAMESPACE}:{key}", index, "name")
+                    problems.append(SourceProblem(document.position_of(path), f"{key}[{index}].name", f"duplicate name '{item['name']}' (also {key}[{first[item['name']]}]); names must be unique"))
+                first.setdefault(item["name"], index)
+    return problems
+
+
 def _read(path: Path, shown: str, allowed_top: set[str]) -> tuple[YamlDocument | None, dict[str, Any], list[SourceProblem]]:
     try:
         document = load_yaml_file(path, display_name=shown)
@@ -142,6 +158,9 @@ def load_stack(project: Project, env: str, pulumi_config: dict[str, Any] | None 
         stack = dict(pulumi_config)
     if shared_path.is_file() and shared_doc is None or stack_doc is None:
         raise SpecError(problems)  # a file that does not parse: nothing more to check
+    repeated = [p for doc, values in ((shared_doc, shared), (stack_doc, stack)) if doc for p in _duplicate_names(doc, values)]
+    if repeated:
+        raise SpecError(problems + repeated)  # merging by name is ambiguous until names are unique
 
     data: dict[str, Any] = {}
     children: dict[str | int, Provenance] = {}

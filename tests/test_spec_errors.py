@@ -73,18 +73,26 @@ def test_cross_reference_problems_are_located(project):
               runtime: vlm
               gpu: {pool: h100}
               scaling: {minReplicas: 0, maxReplicas: 2, metric: concurrency, target: 4}
-            - name: llama
-              format: vLLM
-              runtime: vllm
-              storageUri: s3://models/other
         """)
     assert found == [
         "stacks/Pulumi.dev.yaml:7:7: models[0].runtime: unknown runtime 'vlm'; defined: vllm",
         "stacks/Pulumi.dev.yaml:8:13: models[0].gpu.pool: unknown GPU pool 'h100'; defined: a100",
         "stacks/Pulumi.dev.yaml:9:17: models[0].scaling.minReplicas: scale to zero needs Knative mode, this model runs in Standard mode; set minReplicas to 1 or deploymentMode: Knative",
         "stacks/Pulumi.dev.yaml:9:49: models[0].scaling.metric: metric 'concurrency' is a Knative (KPA) metric, this model runs in Standard mode; use cpu or memory, or deploymentMode: Knative",
-        "stacks/Pulumi.dev.yaml:10:7: models[1].name: duplicate name 'llama' (also models[0]); names must be unique",
     ]
+
+
+def test_names_repeated_in_one_file_are_reported_not_merged(project):
+    found = problems_of(project, """
+        config:
+          modelfleet:environment:
+            namespace: ml-dev
+          modelfleet:models:
+            - name: llama
+            - name: llama
+              enabled: false
+        """)
+    assert found == ["stacks/Pulumi.dev.yaml:6:7: models[1].name: duplicate name 'llama' (also models[0]); names must be unique"]
 
 
 def test_duplicate_yaml_keys_are_errors(project):
