@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .compile import compile_environments, load_schemas
 from .render import RenderError, check_writable, render_files, write_tree
-from .schema_export import SCHEMA_FILE, schema_text
+from .schema_export import REFERENCE_FILE, SCHEMA_FILE, reference_markdown, schema_text
 from .stack_files import Project, SpecError
 
 EXIT_OK, EXIT_PROBLEMS = 0, 1
@@ -44,16 +44,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     project = _project(args)
-    target = project.stacks_dir / SCHEMA_FILE
-    text = schema_text()
+    generated = {project.stacks_dir / SCHEMA_FILE: schema_text(), project.stacks_dir / REFERENCE_FILE: reference_markdown()}
     if args.check:
-        if not target.is_file() or target.read_text(encoding="utf-8") != text:
-            print(f"{project.display(target)} is out of date; run `modelfleet schema` and commit it", file=sys.stderr)
-            return EXIT_PROBLEMS
-        print(f"{project.display(target)} is up to date")
-        return EXIT_OK
-    target.write_text(text, encoding="utf-8")
-    print(f"wrote {project.display(target)}")
+        stale = [path for path, text in generated.items() if not path.is_file() or path.read_text(encoding="utf-8") != text]
+        for path in stale:
+            print(f"{project.display(path)} is out of date; run `modelfleet schema` and commit it", file=sys.stderr)
+        if not stale:
+            print("stacks/schema.json and stacks/REFERENCE.md are up to date")
+        return EXIT_PROBLEMS if stale else EXIT_OK
+    for path, text in generated.items():
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {project.display(path)}")
     return EXIT_OK
 
 
@@ -76,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(validate)
     validate.set_defaults(run=cmd_validate)
 
-    schema = sub.add_parser("schema", help="write stacks/schema.json, the JSON Schema of stack files")
+    schema = sub.add_parser("schema", help="write stacks/schema.json (JSON Schema of stack files) and stacks/REFERENCE.md")
     common(schema, with_envs=False)
     schema.add_argument("--check", action="store_true", help="fail if stacks/schema.json is out of date")
     schema.set_defaults(run=cmd_schema)

@@ -9,17 +9,19 @@ import yaml
 from pydantic import BaseModel
 
 from components.cli import main
-from components.schema_export import schema_text
+from components.schema_export import reference_markdown, schema_text
 from components.spec import StackSpec
 from tests.conftest import ROOT
 
 
-def test_schema_json_is_up_to_date():
+def test_schema_json_and_reference_are_up_to_date():
     assert (ROOT / "stacks" / "schema.json").read_text(encoding="utf-8") == schema_text(), "run `modelfleet schema` and commit stacks/schema.json"
+    assert (ROOT / "stacks" / "REFERENCE.md").read_text(encoding="utf-8") == reference_markdown(), "run `modelfleet schema` and commit stacks/REFERENCE.md"
 
 
 def test_schema_check_command_fails_when_stale(tmp_path, project, capsys):
     project.write("schema.json", "{}\n")
+    project.write("REFERENCE.md", "old\n")
     assert main(["schema", "--check", "--project", str(project.root)]) == 1
     assert "out of date" in capsys.readouterr().err
     assert main(["schema", "--project", str(project.root)]) == 0
