@@ -96,19 +96,13 @@ class Storage(SpecModel):
     hugging_face: HuggingFaceHub | None = Field(None, description="Hugging Face hub.")
     oci: OciRegistry | None = Field(None, description="OCI registry holding model images.")
 
-    @property
-    def kind(self) -> str:
-        return next(k for k in ("s3", "pvc", "new_pvc", "hugging_face", "oci") if getattr(self, k) is not None)
-
     @model_validator(mode="after")
     def _exactly_one(self) -> "Storage":
-        given = [k for k in ("s3", "pvc", "newPvc", "huggingFace", "oci") if getattr(self, _snake(k)) is not None]
+        sources = {"s3": self.s3, "pvc": self.pvc, "newPvc": self.new_pvc, "huggingFace": self.hugging_face, "oci": self.oci}
+        given = [name for name, value in sources.items() if value is not None]
         if len(given) != 1:
             raise ValueError(
                 f"set exactly one of s3, pvc, newPvc, huggingFace, oci (found {', '.join(given) or 'none'})"
             )
         return self
 
-
-def _snake(name: str) -> str:
-    return {"newPvc": "new_pvc", "huggingFace": "hugging_face"}.get(name, name)
