@@ -67,6 +67,7 @@ class ModelPlan:
     storage_uri: str | None
     storage_key: tuple[str, str] | None  # OpenShift AI data connection: (key, path)
     service_account_name: str | None
+    image_pull_secret: str | None        # OCI model images from a private registry
     gpu: GpuPlacement | None
     args: tuple[str, ...]
     env: tuple[EnvVar, ...]
@@ -217,7 +218,7 @@ def _resolve_model(index: int, model: Model, env_mode: str, namespace: str, doma
     elif runtime is not None:
         runtime_version = _vllm_runtime_version(runtime, model.runtime_version, at, problems)
 
-    storage_uri, storage_key, storage_sa = model.storage_uri, None, None
+    storage_uri, storage_key, storage_sa, pull_secret = model.storage_uri, None, None, None
     if model.storage is not None:
         found = storages.get(model.storage.name)
         if found is None:
@@ -225,6 +226,7 @@ def _resolve_model(index: int, model: Model, env_mode: str, namespace: str, doma
         else:
             storage_uri, storage_key = _model_source(found[1], model.storage.path)
             storage_sa = found[1].service_account_name
+            pull_secret = found[1].spec.oci.image_pull_secret_name if found[1].spec.oci else None
 
     env = list(model.env)
     if model.storage is not None and model.storage.name in storages:
@@ -271,6 +273,7 @@ def _resolve_model(index: int, model: Model, env_mode: str, namespace: str, doma
         storage_uri=storage_uri,
         storage_key=storage_key,
         service_account_name=model.service_account_name or storage_sa,
+        image_pull_secret=pull_secret,
         gpu=gpu,
         args=tuple(args),
         env=tuple(env),

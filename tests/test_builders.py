@@ -103,3 +103,26 @@ def test_strict_validation_rejects_a_typo(objects, schemas):
     isvc = objects["dev"][("InferenceService", "qwen")]
     broken = {**isvc, "spec": {"predictor": {**isvc["spec"]["predictor"], "model": {**isvc["spec"]["predictor"]["model"], "storageURI": "s3://x"}}}}
     assert any("storageURI" in str(problem) for problem in schemas.validate(broken))
+
+
+def test_oci_model_image_uses_the_registry_pull_secret(project, schemas):
+    from components.builders.environment import build_environment
+    from components.plan import resolve
+    from components.stack_files import load_stack
+
+    project.write("Pulumi.dev.yaml", """
+        config:
+          modelfleet:environment: {namespace: ml-dev}
+          modelfleet:storage:
+            - name: registry
+              oci: {registry: quay.io/acme/models, imagePullSecretName: quay-pull}
+          modelfleet:runtimes:
+            - {name: hf, builtin: huggingface, version: v0.20.0}
+          modelfleet:models:
+            - {name: bert, format: huggingface, runtime: hf, storage: {name: registry, path: "bert:1.0"}}
+        """)
+    [isvc] = build_environment(resolve(load_stack(Project.at(project.root), "dev")))
+    predictor = isvc["spec"]["predictor"]
+    assert predictor["model"]["storageUri"] == "oci://quay.io/acme/models/bert:1.0"
+    assert predictor["imagePullSecrets"] == [{"name": "quay-pull"}]
+    assert schemas.validate(isvc) == []

@@ -60,6 +60,8 @@ def build_inference_service(model: ModelPlan, env: EnvironmentPlan) -> dict:
         predictor["scaleTarget"] = spec.scaling.target
     if model.service_account_name is not None:
         predictor["serviceAccountName"] = model.service_account_name
+    if model.image_pull_secret is not None:
+        predictor["imagePullSecrets"] = [{"name": model.image_pull_secret}]
     if model.gpu is not None:
         if model.gpu.node_selector:
             predictor["nodeSelector"] = dict(model.gpu.node_selector)
