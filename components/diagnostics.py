@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import types
 import typing
 from typing import Any
 
@@ -69,7 +70,7 @@ def _unwrap(annotation: Any, key: str | int | None) -> Any:
         origin = typing.get_origin(annotation)
         if origin is typing.Annotated:
             annotation = typing.get_args(annotation)[0]
-        elif origin is typing.Union or str(origin) == "<class 'types.UnionType'>":
+        elif origin is typing.Union or origin is types.UnionType:
             candidates = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
             annotation = candidates[0] if len(candidates) == 1 else annotation
             if len(candidates) != 1:
