@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .spec.base import version_tuple
-from .spec.model import EngineOptions
+from .spec.engine import EngineOptions
 
 
 def vllm_args(options: EngineOptions, engine_version: str) -> list[str]:
