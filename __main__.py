@@ -5,7 +5,7 @@ from pathlib import Path
 import pulumi
 
 from components.model_serving_stack import ModelServingStack, ModelServingStackArgs
-from components.plan import resolve
+from components.resolve import resolve
 from components.spec import CONFIG_KEYS, CONFIG_NAMESPACE
 from components.stack_files import Project, SpecError, load_stack
 

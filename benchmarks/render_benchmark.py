@@ -420,7 +420,7 @@ def run_breakdown(project_dir: Path, out: Path, crds: Path) -> dict[str, tuple[f
     Returns phase -> (seconds, of which cyclic GC seconds), summed over the environments."""
     from components.builders.environment import build_environment
     from components.compile import load_schemas, schema_problems
-    from components.plan import resolve
+    from components.resolve import resolve
     from components.render import render_files, write_tree
     from components.stack_files import Project, load_stack
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from .builders.environment import build_environment
 from .manifest_schema import ManifestSchemas, ManifestSchemaError
-from .plan import EnvironmentPlan, resolve
+from .plan import EnvironmentPlan
+from .resolve import resolve
 from .source_yaml import Position, SourceProblem
 from .stack_files import Project, SpecError, load_stack
 

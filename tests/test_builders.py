@@ -107,7 +107,7 @@ def test_strict_validation_rejects_a_typo(objects, schemas):
 
 def test_oci_model_image_uses_the_registry_pull_secret(project, schemas):
     from components.builders.environment import build_environment
-    from components.plan import resolve
+    from components.resolve import resolve
     from components.stack_files import load_stack
 
     project.write("Pulumi.dev.yaml", """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.plan import resolve
+from components.resolve import resolve
 from components.stack_files import Project, SpecError, load_stack
 from tests.conftest import MINIMAL_SHARED
 

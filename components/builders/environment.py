@@ -1,12 +1,28 @@
-"""Every object of one environment, in a stable order: namespace, storage, runtimes, models."""
+"""Every object of one environment, in a stable order: namespace, storage, runtimes, models, Ray clusters,
+then the Knative feature flags they need (when the environment owns them)."""
 
 from __future__ import annotations
 
-from ..plan import EnvironmentPlan
+from ..knative_features import build_config_features, required_features
+from ..plan import EnvironmentPlan, ModelPlan
+from .engine_deployment import build_engine_deployment
 from .inference_service import build_inference_service
+from .knative_service import build_knative_service
 from .namespace import build_namespace
+from .ray import build_ray_cluster, build_ray_service
 from .serving_runtime import build_serving_runtime
 from .storage import build_storage
+
+
+def build_model(model: ModelPlan, env: EnvironmentPlan) -> list[dict]:
+    """The serving objects of one model, by backend."""
+    if model.backend == "knative":
+        return [build_knative_service(model, env)]
+    if model.backend == "deployment":
+        return build_engine_deployment(model, env)
+    if model.backend == "ray":
+        return [build_ray_service(model, env)]
+    return [build_inference_service(model, env)]
 
 
 def build_environment(env: EnvironmentPlan) -> list[dict]:
@@ -14,5 +30,10 @@ def build_environment(env: EnvironmentPlan) -> list[dict]:
     for storage in env.storages:
         objects.extend(build_storage(storage, env))
     objects.extend(build_serving_runtime(runtime, env) for runtime in env.runtimes)
-    objects.extend(build_inference_service(model, env) for model in env.models)
+    for model in env.models:
+        objects.extend(build_model(model, env))
+    objects.extend(build_ray_cluster(cluster, env) for cluster in env.ray_clusters)
+    needed = required_features(objects)
+    if env.manage_knative_features and needed:
+        objects.append(build_config_features(needed, dict(env.labels)))
     return objects

@@ -70,3 +70,24 @@ def version_tuple(version: str) -> tuple[int, ...]:
     """The numeric release part of a version string: 'v0.15.2-rc1' -> (0, 15, 2)."""
     numbers = re.match(r"^v?([0-9]+(?:\.[0-9]+)*)", version)
     return tuple(int(part) for part in numbers.group(1).split(".")) if numbers else ()
+
+_DURATION = re.compile(r"^(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+(?:\.[0-9]+)?)s)?$")
+
+
+def _duration(value: object) -> object:
+    if isinstance(value, str) and (not value or not _DURATION.match(value)):
+        raise ValueError(f"{value!r} is not a duration; write e.g. '90s', '5m' or '1h30m'")
+    return value
+
+
+Duration = Annotated[
+    str,
+    BeforeValidator(_duration),
+    WithJsonSchema({"type": "string", "pattern": _DURATION.pattern, "description": "A duration such as 90s, 5m or 1h."}),
+]
+"""A Go-style duration as Knative reads it: hours, minutes and seconds ('90s', '2m30s', '1h')."""
+
+
+def duration_seconds(duration: str) -> float:
+    hours, minutes, seconds = _DURATION.match(duration).groups()
+    return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds or 0)

@@ -24,6 +24,12 @@ class PlatformVersions(SpecModel):
     kserve: Version = Field("0.20", description="KServe version on the cluster (e.g. '0.20'). Decides the deployment-mode names emitted.")
     knative: Version | None = Field(None, description="Knative Serving version, when Knative is installed.")
     kuberay: Version | None = Field(None, description="KubeRay operator version, when KubeRay is installed.")
+    manage_knative_features: bool = Field(
+        False,
+        description="Own the Knative feature flags this environment needs (tolerations, node selectors, PVC "
+        "volumes on Knative pods) by applying them to knative-serving/config-features. Off: they are listed "
+        "as a warning for the cluster admin. Only one stack per cluster should own them.",
+    )
 
 
 class Environment(SpecModel):

@@ -39,16 +39,37 @@ class VllmEngine(SpecModel):
         description="Container command that starts the OpenAI-compatible server.",
     )
     env: list[EnvVar] = Field(default_factory=list, description="Extra container environment (HF_HOME is set).")
+    multi_node: bool = Field(
+        False,
+        description="Compile a KServe multi-node runtime: a Ray head in the predictor pod and Ray workers in "
+        "workerSpec; models on it set gpu.perPod and run in Standard mode from a pvc:// or oci:// source.",
+    )
+    ray_version: Version | None = Field(
+        None,
+        description="Ray version inside the image, when it also carries Ray Serve LLM (e.g. rayproject/ray-llm); "
+        "needed by models on the ray backend.",
+    )
+
+
+class TgiEngine(SpecModel):
+    """Hugging Face text-generation-inference (its launcher), for the knative and deployment backends."""
+
+    image: str = Field(description="TGI image, e.g. ghcr.io/huggingface/text-generation-inference:2.0.", pattern=r"^[^\s]+$")
+    version: Version = Field(description="TGI version inside the image, e.g. '2.0.4'; decides the launcher flags.")
+    env: list[EnvVar] = Field(default_factory=list, description="Extra container environment.")
 
 
 class Runtime(SpecModel):
-    """A runtime models run on: set vllm (a ServingRuntime compiled here) or builtin (KServe's own)."""
+    """An engine models run on: vllm (compiled here), tgi, or builtin (KServe's own runtimes)."""
 
     name: Dns1035Label = Field(description="Runtime name, referenced by models[].runtime.")
     scope: Literal["Namespace", "Cluster"] = Field(
         "Namespace", description="Namespace: a ServingRuntime; Cluster: a ClusterServingRuntime."
     )
-    vllm: VllmEngine | None = Field(None, description="Compile a vLLM ServingRuntime from this engine.")
+    vllm: VllmEngine | None = Field(
+        None, description="vLLM engine: a ServingRuntime for kserve models, the container of the other backends."
+    )
+    tgi: TgiEngine | None = Field(None, description="TGI engine (knative and deployment backends).")
     builtin: BuiltinRuntime | None = Field(
         None, description="Use the ClusterServingRuntime KServe installs for this predictive format."
     )
@@ -68,8 +89,8 @@ class Runtime(SpecModel):
 
     @model_validator(mode="after")
     def _one_kind(self) -> "Runtime":
-        if (self.vllm is None) == (self.builtin is None):
-            raise ValueError("set exactly one of vllm (compile a runtime) or builtin (use KServe's)")
+        if sum(kind is not None for kind in (self.vllm, self.tgi, self.builtin)) != 1:
+            raise ValueError("set exactly one of vllm, tgi (engines compiled here) or builtin (KServe's runtimes)")
         if self.builtin is not None and (self.model_formats is not None or self.scope != "Namespace"):
             raise ValueError("modelFormats and scope describe compiled runtimes; remove them from a builtin runtime")
         if self.vllm is not None and self.version is not None:

@@ -8,6 +8,7 @@ from .base import SpecModel
 from .environment import Environment
 from .gpu_pool import GpuPool
 from .model import Model
+from .ray_cluster import RayCluster
 from .runtime import Runtime
 from .storage import Storage
 
@@ -23,6 +24,7 @@ class StackSpec(SpecModel):
     storage: list[Storage] = Field(default_factory=list, description="Storage connections holding model files.")
     runtimes: list[Runtime] = Field(default_factory=list, description="Serving runtimes.")
     models: list[Model] = Field(default_factory=list, description="Served models.")
+    ray_clusters: list[RayCluster] = Field(default_factory=list, description="Standalone KubeRay clusters.")
 
 
 CONFIG_KEYS = tuple(field.alias for field in StackSpec.model_fields.values())

@@ -1,0 +1,23 @@
+"""Collecting cross-field problems while resolving: (field path, message) pairs, located at the end."""
+
+from __future__ import annotations
+
+
+class Problems:
+    """Collects (path, message) pairs; resolve() locates them against the sources and raises them together."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[tuple, str]] = []
+
+    def add(self, path: tuple, message: str) -> None:
+        self.items.append((path, message))
+
+
+def by_name(items: list) -> dict[str, tuple[int, object]]:
+    """Entries by name with their index (names are unique: the loader reports repeated ones)."""
+    return {item.name: (index, item) for index, item in enumerate(items)}
+
+
+def unknown(kind: str, name: str, known: dict) -> str:
+    listed = ", ".join(sorted(known)) or "none"
+    return f"unknown {kind} '{name}'; defined: {listed}"

@@ -1,0 +1,80 @@
+"""Resolve a validated spec into a plan: defaults applied, references followed, cross-field rules checked."""
+
+from __future__ import annotations
+
+from .merge import locate
+from .plan import EnvironmentPlan, RuntimePlan, StoragePlan
+from .problems import Problems, by_name
+from .resolve_model import DEFAULT_VLLM_FORMATS, References, resolve_model
+from .resolve_ray import ray_cluster_plan
+from .source_yaml import SourceProblem, format_path
+from .spec.base import version_tuple
+from .spec.stack import StackSpec
+from .spec.storage import Storage
+from .stack_files import LoadedStack, SpecError
+
+PART_OF_LABEL = ("app.kubernetes.io/part-of", "modelfleet")
+ENVIRONMENT_LABEL = "modelfleet.io/environment"
+
+
+def _storage_plan(storage: Storage, namespace: str) -> StoragePlan:
+    service_account = None
+    if storage.s3 is not None and not storage.s3.data_connection:
+        service_account = storage.s3.service_account_name or f"{storage.name}-sa"
+    claim = volume = None
+    if storage.pvc is not None:
+        claim = storage.pvc.claim_name
+    if storage.new_pvc is not None:
+        claim = storage.new_pvc.claim_name or storage.name
+        # PersistentVolumes are cluster-wide: prefix the namespace so environments sharing a cluster don't clash
+        volume = f"{namespace}-{claim}"[:253] if storage.new_pvc.volume is not None else None
+    return StoragePlan(storage.name, storage, service_account, claim, volume)
+
+
+def _runtime_plans(spec: StackSpec) -> tuple[RuntimePlan, ...]:
+    """A (Cluster)ServingRuntime per vLLM runtime, unless only non-KServe backends use it (then it is just an image)."""
+    users: dict[str, set[str]] = {}
+    for model in spec.models:
+        if model.enabled:
+            users.setdefault(model.runtime, set()).add(model.backend)
+    return tuple(
+        RuntimePlan(runtime.name, "ClusterServingRuntime" if runtime.scope == "Cluster" else "ServingRuntime",
+                    runtime, tuple(runtime.model_formats or DEFAULT_VLLM_FORMATS))
+        for runtime in spec.runtimes
+        if runtime.vllm is not None and (runtime.name not in users or "kserve" in users[runtime.name])
+    )
+
+
+def resolve(loaded: LoadedStack) -> EnvironmentPlan:
+    """The plan of one environment; raises SpecError listing every cross-reference problem, located."""
+    spec = loaded.spec
+    problems = Problems()
+    environment = spec.environment
+    pools = by_name(spec.gpu_pools)
+    storage_plans = {name: (index, _storage_plan(storage, environment.namespace)) for name, (index, storage) in by_name(spec.storage).items()}
+    refs = References(environment, by_name(spec.runtimes), storage_plans, pools)
+
+    models = [plan for index, model in enumerate(spec.models) if model.enabled
+              for plan in [resolve_model(index, model, refs, problems)] if plan is not None]
+    clusters = [plan for index, cluster in enumerate(spec.ray_clusters) if cluster.enabled
+                for plan in [ray_cluster_plan(index, cluster, pools, environment.platform.kuberay, problems)] if plan is not None]
+    if problems.items:
+        raise SpecError([SourceProblem(locate(loaded.provenance, path), format_path(path), message) for path, message in problems.items])
+
+    name = environment.name or loaded.env
+    labels = dict(environment.labels)
+    labels.update({PART_OF_LABEL[0]: PART_OF_LABEL[1], ENVIRONMENT_LABEL: name})
+    return EnvironmentPlan(
+        name=name,
+        namespace=environment.namespace,
+        create_namespace=environment.create_namespace,
+        labels=tuple(sorted(labels.items())),
+        annotations=tuple(sorted(environment.annotations.items())),
+        kserve_version=version_tuple(environment.platform.kserve),
+        storages=tuple(plan for _, plan in storage_plans.values()),
+        runtimes=_runtime_plans(spec),
+        models=tuple(models),
+        ray_clusters=tuple(clusters),
+        manage_knative_features=environment.platform.manage_knative_features,
+        domain=environment.cluster_domain,
+    )

@@ -1,0 +1,65 @@
+"""Build CrossGuard policies from plain check functions.
+
+A rule module writes `check(obj, config)` (resource rules) or `check(resources, config)` (stack rules)
+that yields messages; these factories do the SDK plumbing: skip non-Kubernetes resources, hand over
+plain data, fill in config defaults from the rule's config schema (the Pulumi CLI does so too, but a
+policy must not depend on it), and report each message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from .objects import KubeObject, kube_object
+
+ResourceCheck = Callable[[KubeObject, Mapping[str, Any]], Iterable[str]]
+# Stack checks get (urn, object) pairs and yield (message, urn); a None urn blames the whole stack.
+StackCheck = Callable[[list[tuple[str, KubeObject]], Mapping[str, Any]], Iterable[tuple[str, str | None]]]
+
+
+def _settings(schema: dict[str, dict] | None, config: Mapping[str, Any]) -> dict[str, Any]:
+    defaults = {key: spec["default"] for key, spec in (schema or {}).items() if "default" in spec}
+    return {**defaults, **config}
+
+
+def _common(name: str, description: str, level: EnforcementLevel, severity: Severity, remediation: str, config: dict[str, dict] | None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "description": description,
+        "enforcement_level": level,
+        "severity": severity,
+        "remediation_steps": remediation,
+        "config_schema": PolicyConfigSchema(config) if config else None,
+    }
+
+
+def resource_policy(*, name: str, description: str, level: EnforcementLevel, severity: Severity, remediation: str, check: ResourceCheck, config: dict[str, dict] | None = None) -> ResourceValidationPolicy:
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        obj = kube_object(args.resource_type, args.props)
+        if obj is not None:
+            for message in check(obj, _settings(config, args.get_config())):
+                report_violation(message, None)
+
+    return ResourceValidationPolicy(validate=validate, **_common(name, description, level, severity, remediation, config))
+
+
+def stack_policy(*, name: str, description: str, level: EnforcementLevel, severity: Severity, remediation: str, check: StackCheck, config: dict[str, dict] | None = None) -> StackValidationPolicy:
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        resources = [(resource.urn, kube_object(resource.resource_type, resource.props)) for resource in args.resources]
+        objects = [(urn, obj) for urn, obj in resources if obj is not None]
+        for message, urn in check(objects, _settings(config, args.get_config())):
+            report_violation(message, urn)
+
+    return StackValidationPolicy(validate=validate, **_common(name, description, level, severity, remediation, config))

@@ -1,0 +1,1 @@
+"""One CrossGuard policy per module; each exposes POLICY (assembled by policies/__main__.py)."""
