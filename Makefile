@@ -18,6 +18,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 render: setup
 	$(BIN)/modelfleet schema --check
 	$(BIN)/modelfleet render
+	$(BIN)/modelfleet check
 	@if command -v kubectl >/dev/null; then \
 		for env in rendered/*/; do kubectl kustomize "$$env" >/dev/null && echo "kubectl kustomize $$env: ok" || exit 1; done; \
 	else echo "kubectl not found: skipped the kustomize build of rendered/"; fi

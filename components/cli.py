@@ -13,6 +13,7 @@ from .schema_export import REFERENCE_FILE, SCHEMA_FILE, reference_markdown, sche
 from .stack_files import Project, SpecError
 
 EXIT_OK, EXIT_PROBLEMS = 0, 1
+EXIT_INTERRUPTED = 130
 
 
 def _project(args: argparse.Namespace) -> Project:
@@ -59,6 +60,31 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    # Imported here: gRPC and the protocol stubs are only needed by this command.
+    from .policy_check.analyzer_client import PolicyPackError
+    from .policy_check.check import check_environments, check_manifests
+    from .policy_check.report import render
+
+    project = _project(args)
+    if args.manifests and args.env:
+        print("error: check either environments or --manifests, not both (--env picks the policy config for manifests)", file=sys.stderr)
+        return EXIT_PROBLEMS
+    try:
+        if args.manifests:
+            results = [check_manifests(project, args.manifests, args.manifest_env)]
+        else:
+            results = check_environments(project, compile_environments(project, _environments(project, args.env), None))
+    except PolicyPackError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        print("interrupted; the policy pack was stopped", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    print(render(results, args.format))
+    return EXIT_PROBLEMS if any(result.count("mandatory") for result in results) else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="modelfleet", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -82,6 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
     common(schema, with_envs=False)
     schema.add_argument("--check", action="store_true", help="fail if stacks/schema.json is out of date")
     schema.set_defaults(run=cmd_schema)
+
+    check = sub.add_parser("check", help="run the policy pack (policies/) over Pulumi's Analyzer protocol, offline")
+    common(check, with_envs=False)
+    check.add_argument("env", nargs="*", help="environments to compile and check (default: every stacks/Pulumi.<env>.yaml)")
+    check.add_argument("--manifests", nargs="+", type=Path, metavar="PATH", help="check these Kubernetes YAML files or directories instead")
+    check.add_argument("--env", dest="manifest_env", default="dev", metavar="ENV", help="with --manifests: whose policies/config/<ENV>.json applies (default: dev)")
+    check.add_argument("--format", choices=("text", "json", "github"), default="text", help="report format (github: workflow annotations)")
+    check.set_defaults(run=cmd_check)
     return parser
 
 

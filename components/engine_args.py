@@ -62,6 +62,7 @@ def _speculative(options: EngineOptions, version: str, model_dir: str, settings:
     spec = options.speculative
     if spec is None:
         return
+    at = ("speculative",)
     draft = _under(model_dir, spec.model) if spec.model is not None else None
     if VLLM_FLAGS["--speculative-config"].covers(version):
         # a draft model's method is left out: vLLM infers it from the checkpoint (draft model, EAGLE, ...)
@@ -71,9 +72,8 @@ def _speculative(options: EngineOptions, version: str, model_dir: str, settings:
             config["prompt_lookup_max"] = spec.prompt_lookup_max
             if spec.prompt_lookup_min is not None:
                 config["prompt_lookup_min"] = spec.prompt_lookup_min
-        settings.add(("speculative",), "--speculative-config", config)
+        settings.add(at, "--speculative-config", config)
         return
-    at = ("speculative",)
     settings.add(at + ("model" if draft else "method",), "--speculative-model", draft or "[ngram]")
     settings.add(at + ("numSpeculativeTokens",), "--num-speculative-tokens", spec.num_speculative_tokens)
     settings.add(at + ("promptLookupMax",), "--ngram-prompt-lookup-max", spec.prompt_lookup_max)
@@ -136,7 +136,7 @@ def _render(setting: _Setting, version: str) -> list[str]:
         key_value = flag in VLLM_KEY_VALUE_DICTS and VLLM_KEY_VALUE_DICTS[flag].covers(version)
         text = ",".join(f"{key}={item}" for key, item in value.items()) if key_value else json.dumps(value, separators=(",", ":"))
         return [f"{flag}={text}"]
-    return [f"{flag}={value:g}" if isinstance(value, float) else f"{flag}={value}"]
+    return [f"{flag}={value}"]
 
 
 def vllm_args(options: EngineOptions, engine_version: str, model_dir: str = DEFAULT_MODEL_DIR) -> list[str]:

@@ -11,14 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .spec.base import version_tuple
+_RELEASE = re.compile(r"^v?([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(?:\.post([0-9]+))?")
 
 
-def release(version: str) -> tuple[int, int, int, int]:
+def release(version: str) -> tuple[int, ...]:
     """A comparable release: '0.6.3.post1' -> (0, 6, 3, 1), 'v0.8' -> (0, 8, 0, 0); pre-releases count as the release."""
-    post = re.search(r"\.post([0-9]+)$", version)
-    major, minor, patch = (version_tuple(version) + (0, 0, 0))[:3]
-    return major, minor, patch, int(post.group(1)) if post else 0
+    found = _RELEASE.match(version)
+    return tuple(int(part or 0) for part in found.groups()) if found else (0, 0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -259,7 +258,8 @@ TGI_QUANTIZE: dict[str, Span] = {
 """--quantize values, by release (exl2 cannot be sharded)."""
 
 TGI_DTYPE_WITH_QUANTIZE = frozenset({"bitsandbytes", "bitsandbytes-nf4", "bitsandbytes-fp4"})
-"""--quantize values some TGI releases accept together with --dtype (whose help says the two do not combine)."""
+"""--quantize values not reported together with --dtype: the reference says the two do not combine, yet some
+releases' servers accept these; so the compiler stays silent rather than risk a false error."""
 
 TGI_FIXED_TOKEN_DEFAULTS = Span(removed="2.0.0")
 """Releases with fixed token-limit defaults (TGI_TOKEN_DEFAULTS); from 2.0.0 they are derived from the model."""

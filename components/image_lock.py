@@ -19,8 +19,8 @@ from pathlib import Path
 
 LOCK_FILE = Path("runtime-image/image.lock")
 DOCKERFILE = Path("runtime-image/Dockerfile")
-# The global ARGs of the Dockerfile that define its base image.
-REPOSITORY_ARG, VERSION_ARG, DIGEST_ARG = "VLLM_REPOSITORY", "VLLM_VERSION", "VLLM_BASE_DIGEST"
+# The Dockerfile's global ARG that defines the engine version.
+VERSION_ARG = "VLLM_VERSION"
 
 _NAME = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _REPOSITORY = rf"(?:[A-Za-z0-9.-]+(?::[0-9]+)?/)?{_NAME}(?:/{_NAME})*"

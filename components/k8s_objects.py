@@ -11,6 +11,8 @@ import re
 import pulumi
 import pulumi_kubernetes as k8s
 
+from .knative_features import PATCH_ANNOTATION
+
 _TYPED = {
     ("v1", "Namespace"): k8s.core.v1.Namespace,
     ("v1", "ServiceAccount"): k8s.core.v1.ServiceAccount,
@@ -19,7 +21,10 @@ _TYPED = {
     ("v1", "Service"): k8s.core.v1.Service,
     ("v1", "ConfigMap"): k8s.core.v1.ConfigMap,
     ("apps/v1", "Deployment"): k8s.apps.v1.Deployment,
+    ("autoscaling/v2", "HorizontalPodAutoscaler"): k8s.autoscaling.v2.HorizontalPodAutoscaler,
 }
+_PATCHES = {("v1", "ConfigMap"): k8s.core.v1.ConfigMapPatch}
+"""Objects another installer owns, which we only patch (server-side apply), marked with PATCH_ANNOTATION."""
 
 
 def _snake(name: str) -> str:
@@ -34,7 +39,8 @@ def resource_name(obj: dict) -> str:
 
 def register_object(obj: dict, opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
     fields = {key: value for key, value in obj.items() if key not in ("apiVersion", "kind")}
-    typed = _TYPED.get((obj["apiVersion"], obj["kind"]))
+    patches = obj["metadata"].get("annotations", {}).get(PATCH_ANNOTATION) == "true"
+    typed = (_PATCHES if patches else _TYPED).get((obj["apiVersion"], obj["kind"]))
     if typed is not None:
         return typed(resource_name(obj), opts=opts, **{_snake(key): value for key, value in fields.items()})
     return k8s.apiextensions.CustomResource(

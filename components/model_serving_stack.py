@@ -5,12 +5,29 @@ from __future__ import annotations
 import pulumi
 from pydantic import BaseModel, ConfigDict
 
+from .builders.environment import build_model, knative_features_object
 from .builders.namespace import build_namespace
+from .engine_deployment import EngineDeployment, EngineDeploymentArgs
 from .inference_service import InferenceService, InferenceServiceArgs
 from .k8s_objects import register_object
+from .knative_service import KnativeService, KnativeServiceArgs
 from .model_storage import ModelStorage, ModelStorageArgs
-from .plan import EnvironmentPlan
+from .plan import EnvironmentPlan, ModelPlan
+from .ray_cluster import RayCluster, RayClusterArgs
+from .ray_service import RayService, RayServiceArgs
 from .serving_runtime import ServingRuntime, ServingRuntimeArgs
+
+_BACKENDS = {
+    "kserve": (InferenceService, InferenceServiceArgs),
+    "knative": (KnativeService, KnativeServiceArgs),
+    "deployment": (EngineDeployment, EngineDeploymentArgs),
+    "ray": (RayService, RayServiceArgs),
+}
+
+
+def _serving_component(model: ModelPlan, env: EnvironmentPlan, opts: pulumi.ResourceOptions) -> pulumi.ComponentResource:
+    component, args = _BACKENDS[model.backend]
+    return component(model.name, args(environment=env, model=model), opts)
 
 
 class ModelServingStackArgs(BaseModel):
@@ -20,7 +37,8 @@ class ModelServingStackArgs(BaseModel):
 
 
 class ModelServingStack(pulumi.ComponentResource):
-    """Namespace (if owned), storage, runtimes, then models depending on them. Outputs each model's URL."""
+    """Namespace (if owned), storage, runtimes, then models and Ray clusters depending on them, and the Knative
+    feature flags they need (if owned). Outputs each model's URL."""
 
     def __init__(self, name: str, args: ModelServingStackArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("modelfleet:stack:ModelServingStack", name, None, opts)
@@ -33,9 +51,13 @@ class ModelServingStack(pulumi.ComponentResource):
         storages = [ModelStorage(s.name, ModelStorageArgs(environment=env, storage=s), scoped) for s in env.storages]
         runtimes = [ServingRuntime(r.name, ServingRuntimeArgs(environment=env, runtime=r), scoped) for r in env.runtimes]
         after = pulumi.ResourceOptions(parent=self, depends_on=[*foundations, *storages, *runtimes])
-        self.services = [InferenceService(m.name, InferenceServiceArgs(environment=env, model=m), after) for m in env.models]
+        self.services = [_serving_component(model, env, after) for model in env.models]
+        self.ray_clusters = [RayCluster(c.name, RayClusterArgs(environment=env, cluster=c), scoped) for c in env.ray_clusters]
+        features = knative_features_object(env, [obj for model in env.models for obj in build_model(model, env)])
+        if features is not None:
+            register_object(features, child)
         self.namespace = pulumi.Output.from_input(env.namespace)
         self.models = pulumi.Output.from_input(
-            {service_plan.name: {"isvc": service_plan.name, "url": service_plan.url} for service_plan in env.models}
+            {model.name: {"backend": model.backend, "url": model.url} for model in env.models}
         )
         self.register_outputs({"namespace": self.namespace, "models": self.models})

@@ -16,7 +16,21 @@ import yaml
 OWNER_MARKER = ".modelfleet-rendered"
 KUSTOMIZATION = "kustomization.yaml"
 _TOP_LEVEL_ORDER = ("apiVersion", "kind", "metadata", "spec")
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
+    """Safe dumper writing multi-line strings (serveConfigV2, runtime scripts) as readable literal blocks, and
+    repeated sub-objects in full: anchors and aliases are valid YAML but confuse reviewers and some GitOps tools."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+_Dumper.add_representer(str, _represent_str)
 
 
 class RenderError(Exception):

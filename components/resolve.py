@@ -32,16 +32,15 @@ def _storage_plan(storage: Storage, namespace: str) -> StoragePlan:
 
 
 def _runtime_plans(spec: StackSpec) -> tuple[RuntimePlan, ...]:
-    """A (Cluster)ServingRuntime per vLLM runtime, unless only non-KServe backends use it (then it is just an image)."""
-    users: dict[str, set[str]] = {}
-    for model in spec.models:
-        if model.enabled:
-            users.setdefault(model.runtime, set()).add(model.backend)
+    """A (Cluster)ServingRuntime per vLLM runtime that an enabled kserve model uses, or that no model names
+    (offered to users, e.g. in the OpenShift AI dashboard). For the other backends a runtime is just an image."""
+    named = {model.runtime for model in spec.models}
+    served = {model.runtime for model in spec.models if model.enabled and model.backend == "kserve"}
     return tuple(
         RuntimePlan(runtime.name, "ClusterServingRuntime" if runtime.scope == "Cluster" else "ServingRuntime",
                     runtime, tuple(runtime.model_formats or DEFAULT_VLLM_FORMATS))
         for runtime in spec.runtimes
-        if runtime.vllm is not None and (runtime.name not in users or "kserve" in users[runtime.name])
+        if runtime.vllm is not None and (runtime.name in served or runtime.name not in named)
     )
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .autoscaling import DEPLOYMENT, KNATIVE, MULTI_NODE, RAY, STANDARD, resolve_autoscaling
 from .builtin_runtimes import BUILTIN_RUNTIMES
-from .engine_args import tgi_args, vllm_args, vllm_engine_kwargs
+from .engine_args import tgi_args, tgi_option_problems, vllm_args, vllm_engine_kwargs, vllm_engine_kwargs_problems, vllm_option_problems
 from .gpu_placement import gpu_placement, over_node_size
 from .plan import MODEL_DIR, SERVING_PORT, EngineContainer, GpuPlacement, ModelPlan, StoragePlan
 from .problems import Problems, unknown
@@ -162,6 +162,19 @@ def _check_runtime(model: Model, runtime: Runtime, at: tuple, problems: Problems
                 problems.add(at + (field,), f"{field} is read by KServe only, and this model uses backend {backend}; remove it")
 
 
+def _check_engine_options(model: Model, runtime: Runtime, at: tuple, problems: Problems) -> None:
+    """Options and extraArgs the pinned engine version does not take (and what Ray's engine kwargs cannot carry)."""
+    found = []
+    if model.engine is not None and runtime.vllm is not None:
+        found = [(("engine", *path), message) for path, message in vllm_option_problems(model.engine, runtime.vllm.version)]
+        if model.backend == "ray":
+            found += [(("engine", *path), message) for path, message in vllm_engine_kwargs_problems(model.engine)]
+    if model.tgi is not None and runtime.tgi is not None:
+        found = [(("tgi", *path), message) for path, message in tgi_option_problems(model.tgi, runtime.tgi.version)]
+    for path, message in found:
+        problems.add(at + path, message)
+
+
 def _parallelism(model: Model, runtime: Runtime | None) -> tuple[int, int]:
     """(tensor, pipeline) parallel sizes the engine runs with; TGI shards are tensor parallel."""
     if model.engine is not None:
@@ -281,6 +294,7 @@ def resolve_model(index: int, model: Model, refs: References, problems: Problems
         problems.add(at + ("runtime",), unknown("runtime", model.runtime, refs.runtimes))
     else:
         _check_runtime(model, runtime, at, problems)
+        _check_engine_options(model, runtime, at, problems)
         if runtime.builtin is not None:
             runtime_name = BUILTIN_RUNTIMES[runtime.builtin].runtime_name
     multi_node = model.backend == "kserve" and runtime is not None and runtime.vllm is not None and runtime.vllm.multi_node

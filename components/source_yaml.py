@@ -12,6 +12,9 @@ so that:
   documents, recursive aliases and syntax errors are reported as
   ``SourceProblem`` s (all of them, in file order) via ``YamlSourceError``
   instead of being silently accepted or raising a traceback.
+
+``load_yaml_documents`` reads a multi-document stream (``---``) the same way,
+one ``YamlDocument`` per document.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ __all__ = [
     "YamlSourceError",
     "format_path",
     "load_yaml",
+    "load_yaml_documents",
+    "load_yaml_documents_file",
     "load_yaml_file",
 ]
 
@@ -438,13 +443,8 @@ def _syntax_problem(error: yaml.YAMLError, text: str, file: str, c_loader: bool)
     return SourceProblem(Position(file, 1, 1), "", f"invalid YAML: {_one_line(str(error))}; fix the syntax")
 
 
-def _load(text: str, file: str, loader: type) -> YamlDocument:
-    try:
-        root = yaml.compose(text, Loader=loader)
-    except yaml.YAMLError as error:
-        raise YamlSourceError([_syntax_problem(error, text, file, loader is _C_LOADER)]) from None
-    except RecursionError:
-        raise YamlSourceError([SourceProblem(Position(file, 1, 1), "", "document is nested too deeply; flatten the structure")]) from None
+def _build(root: Any, file: str) -> YamlDocument:
+    """Plain data and positions from one composed document (None for an empty one)."""
     if root is None:
         pos = Position(file, 1, 1)
         return YamlDocument(None, {(): pos}, {(): pos})
@@ -461,6 +461,34 @@ def _load(text: str, file: str, loader: type) -> YamlDocument:
     return YamlDocument(data, builder.positions, builder.value_positions)
 
 
+def _load(text: str, file: str, loader: type) -> YamlDocument:
+    try:
+        root = yaml.compose(text, Loader=loader)
+    except yaml.YAMLError as error:
+        raise YamlSourceError([_syntax_problem(error, text, file, loader is _C_LOADER)]) from None
+    except RecursionError:
+        raise YamlSourceError([SourceProblem(Position(file, 1, 1), "", "document is nested too deeply; flatten the structure")]) from None
+    return _build(root, file)
+
+
+def _load_all(text: str, file: str, loader: type) -> list[YamlDocument]:
+    documents: list[YamlDocument] = []
+    problems: list[SourceProblem] = []
+    try:
+        for root in yaml.compose_all(text, Loader=loader):
+            try:
+                documents.append(_build(root, file))
+            except YamlSourceError as error:
+                problems.extend(error.problems)
+    except yaml.YAMLError as error:  # a syntax error ends the stream: later documents cannot be read
+        problems.append(_syntax_problem(error, text, file, loader is _C_LOADER))
+    except RecursionError:
+        problems.append(SourceProblem(Position(file, 1, 1), "", "document is nested too deeply; flatten the structure"))
+    if problems:
+        raise YamlSourceError(problems)
+    return documents
+
+
 def load_yaml(text: str, file: str) -> YamlDocument:
     """Parse one YAML document from ``text``; ``file`` is used verbatim in positions.
 
@@ -468,10 +496,7 @@ def load_yaml(text: str, file: str) -> YamlDocument:
     return _load(text, file, _DEFAULT_LOADER)
 
 
-def load_yaml_file(path: Path | str, display_name: str | None = None) -> YamlDocument:
-    """Read and parse ``path``; ``display_name`` (default ``str(path)``) goes into positions."""
-    path = Path(path)
-    name = str(path) if display_name is None else display_name
+def _read_text(path: Path, name: str) -> str:
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -480,7 +505,7 @@ def load_yaml_file(path: Path | str, display_name: str | None = None) -> YamlDoc
             [SourceProblem(Position(name, 1, 1), "", f"cannot read file: {_one_line(reason)}; check that the file exists and is readable")]
         ) from None
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         prefix = raw[: error.start].decode("utf-8", "ignore")
         line = prefix.count("\n") + 1
@@ -488,4 +513,25 @@ def load_yaml_file(path: Path | str, display_name: str | None = None) -> YamlDoc
         raise YamlSourceError(
             [SourceProblem(Position(name, line, column), "", "file is not valid UTF-8; save it with UTF-8 encoding")]
         ) from None
-    return load_yaml(text, name)
+
+
+def load_yaml_file(path: Path | str, display_name: str | None = None) -> YamlDocument:
+    """Read and parse ``path``; ``display_name`` (default ``str(path)``) goes into positions."""
+    path = Path(path)
+    name = str(path) if display_name is None else display_name
+    return load_yaml(_read_text(path, name), name)
+
+
+def load_yaml_documents(text: str, file: str) -> list[YamlDocument]:
+    """Parse every document of a multi-document stream (``---`` separated), in order.
+
+    Empty documents are kept (with ``data`` None). Raises ``YamlSourceError`` listing the problems of all
+    documents; a syntax error stops the reading where it occurs."""
+    return _load_all(text, file, _DEFAULT_LOADER)
+
+
+def load_yaml_documents_file(path: Path | str, display_name: str | None = None) -> list[YamlDocument]:
+    """Read ``path`` and parse all its documents (see ``load_yaml_documents``)."""
+    path = Path(path)
+    name = str(path) if display_name is None else display_name
+    return load_yaml_documents(_read_text(path, name), name)

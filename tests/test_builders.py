@@ -51,10 +51,12 @@ def test_qwen_on_oss_volume_matches_knative_seed(objects):
     assert pv["spec"]["csi"]["driver"] == "ossplugin.csi.alibabacloud.com"
     assert pv["spec"]["claimRef"] == {"namespace": "ml-dev", "name": "llm-model"}
     assert pvc["spec"]["volumeName"] == "ml-dev-llm-model" and pvc["spec"]["storageClassName"] == ""
-    qwen = dev[("InferenceService", "qwen")]["spec"]["predictor"]
-    assert qwen["model"]["storageUri"] == "pvc://llm-model/Qwen-7B-Chat-Int8"
-    assert qwen["model"]["args"] == ["--max-model-len=6144", "--gpu-memory-utilization=0.95", "--quantization=gptq", "--served-model-name=qwen", "--trust-remote-code"]
-    assert (qwen["minReplicas"], qwen["maxReplicas"], qwen["scaleMetric"], qwen["scaleTarget"]) == (0, 3, "concurrency", 2)
+    qwen = dev[("Service", "qwen")]["spec"]["template"]
+    annotations = qwen["metadata"]["annotations"]
+    assert (annotations["autoscaling.knative.dev/metric"], annotations["autoscaling.knative.dev/target"], annotations["autoscaling.knative.dev/max-scale"]) == ("concurrency", "2", "3")
+    [container] = qwen["spec"]["containers"]
+    assert container["args"] == ["--port=8080", "--model=/mnt/models/Qwen-7B-Chat-Int8", "--served-model-name=qwen", "--max-model-len=6144", "--gpu-memory-utilization=0.95", "--quantization=gptq", "--trust-remote-code"]
+    assert qwen["spec"]["volumes"] == [{"name": "model", "persistentVolumeClaim": {"claimName": "llm-model", "readOnly": True}}]
 
 
 def test_llama_from_s3_uses_annotated_service_account(objects):
@@ -100,7 +102,7 @@ def test_every_built_object_passes_strict_schema_validation(objects, schemas, en
 
 
 def test_strict_validation_rejects_a_typo(objects, schemas):
-    isvc = objects["dev"][("InferenceService", "qwen")]
+    isvc = objects["dev"][("InferenceService", "granite")]
     broken = {**isvc, "spec": {"predictor": {**isvc["spec"]["predictor"], "model": {**isvc["spec"]["predictor"]["model"], "storageURI": "s3://x"}}}}
     assert any("storageURI" in str(problem) for problem in schemas.validate(broken))
 

@@ -130,7 +130,10 @@ def test_a_malformed_lock_names_the_file_and_every_problem(lock_file, change, er
 
 @pytest.mark.parametrize(
     "text, error",
-    [("{", ":1:2: not valid JSON: Expecting property name enclosed in double quotes"), ("[]", ": the lock: must be an object, got a list")],
+    [
+        ("{", ":1:2: not valid JSON: Expecting property name enclosed in double quotes"),
+        ("[]", ": the lock: must be an object, got a list"),
+    ],
 )
 def test_a_lock_that_is_not_a_json_object(tmp_path, text, error):
     path = tmp_path / "image.lock"

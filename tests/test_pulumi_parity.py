@@ -17,6 +17,16 @@ COMPONENT_TYPES = {
     "modelfleet:storage:ModelStorage",
     "modelfleet:runtime:ServingRuntime",
     "modelfleet:serving:InferenceService",
+    "modelfleet:serving:KnativeService",
+    "modelfleet:serving:EngineDeployment",
+    "modelfleet:ray:RayService",
+    "modelfleet:ray:RayCluster",
+}
+BACKEND_COMPONENTS = {
+    "kserve": "modelfleet:serving:InferenceService",
+    "knative": "modelfleet:serving:KnativeService",
+    "deployment": "modelfleet:serving:EngineDeployment",
+    "ray": "modelfleet:ray:RayService",
 }
 
 
@@ -47,13 +57,17 @@ def test_registered_objects_equal_rendered_objects(env):
     [compiled] = compile_environments(project, [env], None)
     assert sorted(objects, key=_key) == sorted(compiled.objects, key=_key)
 
-    # every custom resource carries its real Kubernetes type token; names are explicit, never auto-named
+    # every object carries its real Kubernetes type token (a patch of an object another installer owns is
+    # registered as a <Kind>Patch); names are explicit, never auto-named
     for resource in registered:
         if resource["type"] not in COMPONENT_TYPES:
             inputs = resource["inputs"]
             group_version = inputs["apiVersion"] if "/" in inputs["apiVersion"] else f"core/{inputs['apiVersion']}"
-            assert resource["type"] == f"kubernetes:{group_version}:{inputs['kind']}"
-    assert {r["name"] for r in components if r["type"] == "modelfleet:serving:InferenceService"} == {m.name for m in compiled.plan.models}
+            patch = "Patch" if inputs["metadata"].get("annotations", {}).get("modelfleet.io/patch") == "true" else ""
+            assert resource["type"] == f"kubernetes:{group_version}:{inputs['kind']}{patch}"
+    for backend, component in BACKEND_COMPONENTS.items():
+        expected = {model.name for model in compiled.plan.models if model.backend == backend}
+        assert {r["name"] for r in components if r["type"] == component} == expected
 
 
 def test_program_raises_run_error_with_the_problems():

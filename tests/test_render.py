@@ -46,12 +46,12 @@ def test_rerender_prunes_removed_objects_and_replaces_whole_tree(tmp_path, proje
     project.copy_repo_stacks()
     out = tmp_path / "out"
     assert render(out, "dev", "--crds", str(crd_dir), project=project.root) == 0
-    assert (out / "dev" / "inferenceservice.serving.kserve.io_ml-dev_qwen.yaml").is_file()
+    assert (out / "dev" / "inferenceservice.serving.kserve.io_ml-dev_granite.yaml").is_file()
     stack = project.root / "stacks" / "Pulumi.dev.yaml"
-    stack.write_text(stack.read_text().replace("    - name: qwen\n", "    - name: qwen\n      enabled: false\n"))
+    stack.write_text(stack.read_text().replace("    - name: granite\n", "    - name: granite\n      enabled: false\n"))
     assert render(out, "dev", "--crds", str(crd_dir), project=project.root) == 0
-    assert not (out / "dev" / "inferenceservice.serving.kserve.io_ml-dev_qwen.yaml").exists()
-    assert "inferenceservice.serving.kserve.io_ml-dev_qwen.yaml" not in (out / "dev" / "kustomization.yaml").read_text()
+    assert not (out / "dev" / "inferenceservice.serving.kserve.io_ml-dev_granite.yaml").exists()
+    assert "inferenceservice.serving.kserve.io_ml-dev_granite.yaml" not in (out / "dev" / "kustomization.yaml").read_text()
     assert sorted(p.name for p in out.iterdir()) == ["dev"]  # no staging leftovers
 
 
@@ -74,7 +74,7 @@ def test_bad_input_writes_nothing_and_prints_no_traceback(tmp_path, project, crd
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert "stacks/Pulumi.prod.yaml:17:" in result.stderr and "maxReplicas 1 is below minReplicas 2" in result.stderr
+    assert "stacks/Pulumi.prod.yaml:18:" in result.stderr and "maxReplicas 1 is below minReplicas 2" in result.stderr
     assert not out.exists()
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from components.image_lock import read_dockerfile_base
 from tests.conftest import ROOT
 
 IMAGE_DIR = ROOT / "runtime-image"
@@ -265,15 +266,18 @@ def test_an_engine_that_cannot_start_is_one_line_and_exit_127(capsys, install, m
     assert capsys.readouterr().err == "modelfleet-entrypoint: cannot start vllm: No such file or directory\n"
 
 
-def run_script(tmp_path: Path, config: str, *argv: str) -> subprocess.CompletedProcess:
+def script_env(tmp_path: Path, vllm_version: str = "0.28.0") -> dict[str, str]:
     empty_file = tmp_path / "engine.json"  # so that a real /etc/modelfleet/engine.json stays out of it
     empty_file.write_text("{}")
-    environ = {
+    return {
         "PATH": os.environ["PATH"],
-        "PYTHONPATH": str(fake_vllm(tmp_path, "0.28.0")),
+        "PYTHONPATH": str(fake_vllm(tmp_path, vllm_version)),
         "MODELFLEET_ENGINE_CONFIG_FILE": str(empty_file),
-        "MODELFLEET_ENGINE_CONFIG": config,
     }
+
+
+def run_script(tmp_path: Path, config: str, *argv: str) -> subprocess.CompletedProcess:
+    environ = {**script_env(tmp_path), "MODELFLEET_ENGINE_CONFIG": config}
     return subprocess.run([sys.executable, str(ENTRYPOINT), *argv], env=environ, capture_output=True, text=True)
 
 
@@ -286,3 +290,17 @@ def test_as_a_script_a_bad_configuration_has_no_traceback(tmp_path):
     result = run_script(tmp_path, json.dumps({**GOOD, "port": [8080]}), "--print")
     error = f'{ENV} "port" must be a whole number from 1 to 65535, got a list\n'
     assert (result.returncode, result.stdout, result.stderr) == (2, "", error)
+
+
+def test_the_dockerfile_verify_stage_rejects_a_base_with_another_vllm(tmp_path):
+    """Its RUN, run here with sh and a fake vllm: the Dockerfile's own version passes, any other fails the build."""
+    text = DOCKERFILE.read_text().replace("\\\n", " ")
+    run = next(line.removeprefix("RUN ") for line in text.splitlines() if line.startswith("RUN MODELFLEET_ENGINE_CONFIG="))
+    version = read_dockerfile_base(DOCKERFILE).version
+    environ = script_env(tmp_path, version)
+
+    def build_with(arg: str) -> int:
+        command = ["sh", "-c", run.replace("/opt/modelfleet/", f"{IMAGE_DIR}/")]
+        return subprocess.run(command, env={**environ, "VLLM_VERSION": arg}, capture_output=True).returncode
+
+    assert (build_with(version), build_with("0.0.1")) == (0, 2)

@@ -77,8 +77,8 @@ def test_cross_reference_problems_are_located(project):
     assert found == [
         "stacks/Pulumi.dev.yaml:7:7: models[0].runtime: unknown runtime 'vlm'; defined: vllm",
         "stacks/Pulumi.dev.yaml:8:13: models[0].gpu.pool: unknown GPU pool 'h100'; defined: a100",
-        "stacks/Pulumi.dev.yaml:9:17: models[0].scaling.minReplicas: scale to zero needs Knative mode, this model runs in Standard mode; set minReplicas to 1 or deploymentMode: Knative",
-        "stacks/Pulumi.dev.yaml:9:49: models[0].scaling.metric: metric 'concurrency' is a Knative (KPA) metric, this model runs in Standard mode; use cpu or memory, or deploymentMode: Knative",
+        "stacks/Pulumi.dev.yaml:9:17: models[0].scaling.minReplicas: scale to zero needs Knative's KPA or Ray Serve, and this model is served as a Standard-mode InferenceService; set minReplicas to 1, or use backend: knative, deploymentMode: Knative or backend: ray",
+        "stacks/Pulumi.dev.yaml:9:49: models[0].scaling.metric: metric 'concurrency' is a Knative KPA metric, and this model is served as a Standard-mode InferenceService; use cpu or memory, or backend: knative, or deploymentMode: Knative, or backend: ray",
     ]
 
 

@@ -33,7 +33,11 @@ def build_environment(env: EnvironmentPlan) -> list[dict]:
     for model in env.models:
         objects.extend(build_model(model, env))
     objects.extend(build_ray_cluster(cluster, env) for cluster in env.ray_clusters)
+    features = knative_features_object(env, objects)
+    return objects + ([features] if features else [])
+
+
+def knative_features_object(env: EnvironmentPlan, objects: list[dict]) -> dict | None:
+    """The config-features patch the environment's Knative workloads need, when the environment owns it."""
     needed = required_features(objects)
-    if env.manage_knative_features and needed:
-        objects.append(build_config_features(needed, dict(env.labels)))
-    return objects
+    return build_config_features(needed, dict(env.labels)) if env.manage_knative_features and needed else None

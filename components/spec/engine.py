@@ -127,7 +127,7 @@ class EngineOptions(SpecModel):
     kv_cache_dtype: KvCacheDtype | None = Field(
         None, description="--kv-cache-dtype; checked against the values the pinned vLLM accepts. Default auto (the model dtype)."
     )
-    enforce_eager: bool = Field(False, description="--enforce-eager: no CUDA graphs (less memory, slower decoding).")
+    enforce_eager: bool = Field(False, description="--enforce-eager: always run eager PyTorch, without CUDA graphs.")
     served_model_name: str | None = Field(
         None, description="--served-model-name; default the InferenceService name ({{.Name}})."
     )

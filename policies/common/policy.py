@@ -22,7 +22,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from .objects import KubeObject, kube_object
+from .objects import KubeObject, kube_object, plain
 
 ResourceCheck = Callable[[KubeObject, Mapping[str, Any]], Iterable[str]]
 # Stack checks get (urn, object) pairs and yield (message, urn); a None urn blames the whole stack.
@@ -31,7 +31,7 @@ StackCheck = Callable[[list[tuple[str, KubeObject]], Mapping[str, Any]], Iterabl
 
 def _settings(schema: dict[str, dict] | None, config: Mapping[str, Any]) -> dict[str, Any]:
     defaults = {key: spec["default"] for key, spec in (schema or {}).items() if "default" in spec}
-    return {**defaults, **config}
+    return {**defaults, **plain(config)}
 
 
 def _common(name: str, description: str, level: EnforcementLevel, severity: Severity, remediation: str, config: dict[str, dict] | None) -> dict[str, Any]:

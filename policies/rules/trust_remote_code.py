@@ -72,6 +72,23 @@ def _isvc_sources(spec: dict) -> list[str]:
     return sources
 
 
+def _through_mounts(paths: list[str], container: Container, pod_spec: dict) -> list[str]:
+    """`pvc://<claim>/<path>` for local paths under a mounted PersistentVolumeClaim, so one allow-list
+    entry covers a model whether KServe (storageUri) or a plain pod (--model /mnt/models/...) loads it."""
+    claims = {
+        volume.get("name"): mapping(volume.get("persistentVolumeClaim")).get("claimName")
+        for volume in map(mapping, items(pod_spec.get("volumes")))
+    }
+    found = []
+    for mount in map(mapping, items(container.spec.get("volumeMounts"))):
+        claim, mount_path = claims.get(mount.get("name")), str(mount.get("mountPath") or "").rstrip("/")
+        for path in paths:
+            if claim and mount_path and (path == mount_path or path.startswith(mount_path + "/")):
+                rest = "/".join(part for part in (mount.get("subPath"), path[len(mount_path) :].strip("/")) if part)
+                found.append(f"pvc://{claim}/{rest}" if rest else f"pvc://{claim}")
+    return found
+
+
 def _allowed(sources: list[str], patterns: list[str]) -> bool:
     return any(fnmatch.fnmatchcase(source, pattern) for source in sources for pattern in patterns)
 
@@ -89,8 +106,10 @@ def _container_findings(obj: KubeObject, patterns: list[str]) -> Iterator[str]:
         component = pod.spec if obj.is_a(KSERVE, "InferenceService") else {}
         for container in pod.containers:
             words = tokens(container)
+            named = models(words, container)
+            sources = named + _through_mounts(named, container, pod.spec) + _isvc_sources(component)
             for spelling in _spellings(container, words):
-                yield from _report(container.path, spelling, models(words, container) + _isvc_sources(component), patterns)
+                yield from _report(container.path, spelling, sources, patterns)
 
 
 def _walk(value: Any, path: str) -> Iterator[tuple[str, str, Any]]:

@@ -1,0 +1,28 @@
+"""KnativeService: one model served by the engine directly as a Knative Service (KPA autoscaling)."""
+
+from __future__ import annotations
+
+import pulumi
+from pydantic import BaseModel, ConfigDict
+
+from .builders.knative_service import build_knative_service
+from .k8s_objects import register_object
+from .plan import EnvironmentPlan, ModelPlan
+
+
+class KnativeServiceArgs(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    environment: EnvironmentPlan
+    model: ModelPlan
+
+
+class KnativeService(pulumi.ComponentResource):
+    """Registers the Knative Service; outputs its name and in-cluster URL."""
+
+    def __init__(self, name: str, args: KnativeServiceArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("modelfleet:serving:KnativeService", name, None, opts)
+        self.service = register_object(build_knative_service(args.model, args.environment), pulumi.ResourceOptions(parent=self))
+        self.service_name = pulumi.Output.from_input(args.model.name)
+        self.url = pulumi.Output.from_input(args.model.url)
+        self.register_outputs({"service_name": self.service_name, "url": self.url})

@@ -1,0 +1,1 @@
+"""`modelfleet check`: the policy pack in policies/, driven offline over Pulumi's Analyzer protocol."""

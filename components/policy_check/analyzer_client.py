@@ -1,0 +1,205 @@
+"""Drive a Python policy pack over Pulumi's Analyzer gRPC protocol, as the Pulumi engine does.
+
+The engine starts `python -u -m pulumi.policy <engine address> <pack dir>` with PULUMI_PROJECT,
+PULUMI_STACK and PULUMI_DRY_RUN set, reads the port the pack prints on its first stdout line, then calls
+Handshake (which the Python SDK does not implement: UNIMPLEMENTED is accepted, as the engine does),
+ConfigureStack, GetAnalyzerInfo, Configure, Analyze for each resource and AnalyzeStack. There is no
+engine here, so the engine address is a placeholder nobody dials.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+ENGINE_ADDRESS = "127.0.0.1:0"
+START_TIMEOUT = 60.0  # seconds for the pack to import its rules and print its port
+MAX_MESSAGE = 400 * 1024 * 1024  # the engine's and the SDK's gRPC message limit
+LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+
+
+class PolicyPackError(Exception):
+    """The pack could not be started or driven; the message says why (with the pack's own output)."""
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    name: str
+    description: str
+    level: str  # the pack's default enforcement level
+    severity: str  # "" when the policy has none
+    remediation: str
+    config_schema: dict[str, Any]  # property name -> JSON schema
+    required: tuple[str, ...]
+    stack: bool  # a stack policy (AnalyzeStack) rather than a resource policy (Analyze)
+
+
+@dataclass(frozen=True)
+class Resource:
+    type: str  # Pulumi type token, e.g. kubernetes:apps/v1:Deployment
+    urn: str
+    name: str
+    properties: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    policy: str
+    level: str
+    message: str  # the violation message, without the policy description the SDK puts in front
+    urn: str  # the resource; "" for a finding about the whole stack
+
+
+def _level_name(value: int) -> str:
+    return analyzer_pb2.EnforcementLevel.Name(value).lower()
+
+
+def _struct(data: Mapping[str, Any]) -> struct_pb2.Struct:
+    struct = struct_pb2.Struct()
+    struct.update(data)
+    return struct
+
+
+class PolicyPackProcess:
+    """One running pack for one stack. Use as a context manager: the process always stops on exit."""
+
+    def __init__(self, pack_dir: Path, project: str, stack: str, *, python: str = sys.executable):
+        self.pack_dir = pack_dir
+        self.project = project
+        self.stack = stack
+        self.python = python
+        self.policies: dict[str, PolicyInfo] = {}
+        self._process: subprocess.Popen | None = None
+        self._stderr = None
+        self._channel: grpc.Channel | None = None
+        self._stub: analyzer_pb2_grpc.AnalyzerStub | None = None
+
+    def __enter__(self) -> "PolicyPackProcess":
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+    def start(self) -> None:
+        environment = dict(os.environ, PULUMI_PROJECT=self.project, PULUMI_STACK=self.stack, PULUMI_DRY_RUN="true")
+        self._stderr = tempfile.TemporaryFile()
+        self._process = subprocess.Popen(
+            [self.python, "-u", "-m", "pulumi.policy", ENGINE_ADDRESS, str(self.pack_dir)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            env=environment,
+        )
+        port = self._read_port()
+        self._channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=[("grpc.max_receive_message_length", MAX_MESSAGE), ("grpc.max_send_message_length", MAX_MESSAGE)])
+        self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+        directory = str(self.pack_dir)
+        self._call("Handshake", analyzer_pb2.AnalyzerHandshakeRequest(engine_address=ENGINE_ADDRESS, root_directory=directory, program_directory=directory), optional=True)
+        self._call("ConfigureStack", analyzer_pb2.AnalyzerStackConfigureRequest(stack=self.stack, project=self.project, organization="organization", dry_run=True), optional=True)
+        info = self._call("GetAnalyzerInfo", empty_pb2.Empty())
+        self.policies = {policy.name: self._policy_info(policy) for policy in info.policies}
+
+    def close(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.terminate()
+                try:
+                    self._process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    self._process.kill()
+                    self._process.wait()
+            self._process.stdout.close()
+            self._process = None
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+
+    def _pack_output(self) -> str:
+        if self._stderr is None:
+            return ""
+        self._stderr.seek(0)
+        text = self._stderr.read().decode("utf-8", "replace").strip()
+        return f"\n{text}" if text else ""
+
+    def _read_port(self) -> int:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._process.stdout, selectors.EVENT_READ)
+            ready = selector.select(timeout=START_TIMEOUT)
+        line = self._process.stdout.readline().decode("utf-8", "replace").strip() if ready else ""
+        if not line.isdigit():
+            if not ready:
+                raise PolicyPackError(f"policy pack {self.pack_dir} printed no port within {START_TIMEOUT:.0f} s{self._pack_output()}")
+            self._process.wait(timeout=5)
+            raise PolicyPackError(f"policy pack {self.pack_dir} failed to start (exit code {self._process.returncode}){self._pack_output()}")
+        return int(line)
+
+    def _call(self, method: str, request: Any, *, optional: bool = False) -> Any:
+        try:
+            return getattr(self._stub, method)(request)
+        except grpc.RpcError as error:
+            if optional and error.code() == grpc.StatusCode.UNIMPLEMENTED:
+                return None
+            raise PolicyPackError(f"policy pack {self.pack_dir}: {method} failed: {error.details()}{self._pack_output()}") from None
+
+    # -- protocol ----------------------------------------------------------------------------------------
+    @staticmethod
+    def _policy_info(policy: Any) -> PolicyInfo:
+        schema = json_format.MessageToDict(policy.configSchema.properties) if policy.HasField("configSchema") else {}
+        severity = analyzer_pb2.PolicySeverity.Name(policy.severity)
+        return PolicyInfo(
+            name=policy.name,
+            description=policy.description,
+            level=_level_name(policy.enforcementLevel),
+            severity="" if severity.endswith("UNSPECIFIED") else severity.rpartition("_")[2].lower(),
+            remediation=policy.remediation_steps,
+            config_schema=schema,
+            required=tuple(policy.configSchema.required),
+            stack=policy.policy_type == analyzer_pb2.POLICY_TYPE_STACK,
+        )
+
+    def configure(self, config: Mapping[str, tuple[str, Mapping[str, Any]]]) -> None:
+        """Send every policy's (enforcement level, properties), already reconciled and validated."""
+        request = analyzer_pb2.ConfigureAnalyzerRequest()
+        for name, (level, properties) in config.items():
+            request.policyConfig[name].CopyFrom(analyzer_pb2.PolicyConfig(enforcementLevel=analyzer_pb2.EnforcementLevel.Value(level.upper()), properties=_struct(properties)))
+        self._call("Configure", request)
+
+    def _diagnostics(self, response: Any, urn: str) -> list[Diagnostic]:
+        found = []
+        for diagnostic in response.diagnostics:
+            description = self.policies[diagnostic.policyName].description if diagnostic.policyName in self.policies else ""
+            message = diagnostic.message
+            if description and message.startswith(description):
+                message = message[len(description) :].lstrip("\n") or message
+            found.append(Diagnostic(diagnostic.policyName, _level_name(diagnostic.enforcementLevel), message, diagnostic.urn or urn))
+        return found
+
+    def analyze(self, resource: Resource) -> list[Diagnostic]:
+        request = analyzer_pb2.AnalyzeRequest(type=resource.type, urn=resource.urn, name=resource.name, properties=_struct(resource.properties))
+        return self._diagnostics(self._call("Analyze", request), resource.urn)
+
+    def analyze_stack(self, resources: list[Resource]) -> list[Diagnostic]:
+        request = analyzer_pb2.AnalyzeStackRequest(
+            resources=[analyzer_pb2.AnalyzerResource(type=r.type, urn=r.urn, name=r.name, properties=_struct(r.properties)) for r in resources]
+        )
+        return self._diagnostics(self._call("AnalyzeStack", request), "")
