@@ -24,10 +24,17 @@ def _environments(project: Project, requested: list[str]) -> list[str]:
     return requested or project.environments()
 
 
+def _print_notices(compiled) -> None:
+    for item in compiled:
+        for notice in item.notices:
+            print(f"warning: {notice}", file=sys.stderr)
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     project = _project(args)
     compiled = compile_environments(project, _environments(project, args.env), load_schemas(project, args.crds))
     out = args.out if args.out is not None else project.root / "rendered"
+    _print_notices(compiled)
     trees = {item.env: render_files(item.env, item.objects) for item in compiled}
     for env in trees:
         check_writable(out / env)  # refuse before writing anything
@@ -39,7 +46,9 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     project = _project(args)
-    for item in compile_environments(project, _environments(project, args.env), load_schemas(project, args.crds)):
+    compiled = compile_environments(project, _environments(project, args.env), load_schemas(project, args.crds))
+    _print_notices(compiled)
+    for item in compiled:
         print(f"{item.env}: {len(item.objects)} objects valid")
     return EXIT_OK
 

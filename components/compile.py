@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .builders.environment import build_environment
 from .manifest_schema import ManifestSchemas, ManifestSchemaError
+from .notices import environment_notices
 from .plan import EnvironmentPlan
 from .resolve import resolve
 from .source_yaml import Position, SourceProblem
@@ -21,6 +22,7 @@ class CompiledEnvironment:
     env: str
     plan: EnvironmentPlan
     objects: list[dict]
+    notices: list[str]
 
 
 def crd_directory(project: Project, given: Path | None) -> Path:
@@ -64,7 +66,7 @@ def compile_environments(project: Project, envs: list[str], schemas: ManifestSch
         objects = build_environment(plan)
         if schemas is not None:
             problems.extend(schema_problems(project, env, objects, schemas))
-        compiled.append(CompiledEnvironment(env, plan, objects))
+        compiled.append(CompiledEnvironment(env, plan, objects, environment_notices(plan, objects)))
     if problems:
         raise SpecError(problems)
     return compiled

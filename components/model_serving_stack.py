@@ -12,6 +12,7 @@ from .inference_service import InferenceService, InferenceServiceArgs
 from .k8s_objects import register_object
 from .knative_service import KnativeService, KnativeServiceArgs
 from .model_storage import ModelStorage, ModelStorageArgs
+from .notices import environment_notices
 from .plan import EnvironmentPlan, ModelPlan
 from .ray_cluster import RayCluster, RayClusterArgs
 from .ray_service import RayService, RayServiceArgs
@@ -53,7 +54,10 @@ class ModelServingStack(pulumi.ComponentResource):
         after = pulumi.ResourceOptions(parent=self, depends_on=[*foundations, *storages, *runtimes])
         self.services = [_serving_component(model, env, after) for model in env.models]
         self.ray_clusters = [RayCluster(c.name, RayClusterArgs(environment=env, cluster=c), scoped) for c in env.ray_clusters]
-        features = knative_features_object(env, [obj for model in env.models for obj in build_model(model, env)])
+        model_objects = [obj for model in env.models for obj in build_model(model, env)]
+        for notice in environment_notices(env, model_objects):
+            pulumi.log.warn(notice, resource=self)
+        features = knative_features_object(env, model_objects)
         if features is not None:
             register_object(features, child)
         self.namespace = pulumi.Output.from_input(env.namespace)

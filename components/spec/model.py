@@ -58,7 +58,7 @@ def _whole_seconds_within(value: str | None, low: float, high: float) -> str | N
         if seconds != int(seconds):
             raise ValueError(f"{value} is not a whole number of seconds; Knative rounds nothing, write e.g. '{int(seconds)}s'")
         if not low <= seconds <= high:
-            raise ValueError(f"{value} is outside Knative's range {_span(low)}..{_span(high)}")
+            raise ValueError(f"{value} is outside Knative's range; use a duration from {_span(low)} to {_span(high)}")
     return value
 
 
