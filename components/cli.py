@@ -81,9 +81,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     try:
         if args.manifests:
-            results = [check_manifests(project, args.manifests, args.manifest_env)]
+            results = [check_manifests(project, args.manifests, args.manifest_env, args.config)]
         else:
-            results = check_environments(project, compile_environments(project, _environments(project, args.env), None))
+            results = check_environments(project, compile_environments(project, _environments(project, args.env), None), args.config)
     except PolicyPackError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_PROBLEMS
@@ -123,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("env", nargs="*", help="environments to compile and check (default: every stacks/Pulumi.<env>.yaml)")
     check.add_argument("--manifests", nargs="+", type=Path, metavar="PATH", help="check these Kubernetes YAML files or directories instead")
     check.add_argument("--env", dest="manifest_env", default="dev", metavar="ENV", help="with --manifests: whose policies/config/<ENV>.json applies (default: dev)")
+    check.add_argument("--config", type=Path, metavar="FILE", help="policy config file to use instead of policies/config/<env>.json")
     check.add_argument("--format", choices=("text", "json", "github"), default="text", help="report format (github: workflow annotations)")
     check.set_defaults(run=cmd_check)
     return parser

@@ -96,6 +96,11 @@ class PolicyPackProcess:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    @property
+    def pid(self) -> int | None:
+        """The pack's process id while it runs."""
+        return self._process.pid if self._process is not None else None
+
     # -- lifecycle -------------------------------------------------------------------------------------
     def start(self) -> None:
         environment = dict(os.environ, PULUMI_PROJECT=self.project, PULUMI_STACK=self.stack, PULUMI_DRY_RUN="true")

@@ -135,12 +135,13 @@ def config_file(project: Project, env: str) -> Path:
     return project.root / PACK_DIR / "config" / f"{env}.json"
 
 
-def run_pack(project: Project, stack_project: str, env: str, subjects: list[Subject]) -> EnvironmentResult:
-    """Analyze every subject, then the stack, with the env's policy config; the pack stops in any case."""
-    path = config_file(project, env)
-    shown = project.display(path)
+def run_pack(project: Project, stack_project: str, env: str, subjects: list[Subject], config: Path | None) -> EnvironmentResult:
+    """Analyze every subject, then the stack, with the policy config (default: the env's); the pack stops in any case."""
+    path = config or config_file(project, env)
+    shown = project.display(path) if config is None else str(config)
     if not path.is_file():
-        raise SpecError([SourceProblem(Position(shown, 1, 1), "", f"no policy config for environment '{env}'; create it (start from policies/config/dev.json)")])
+        hint = "create it (start from policies/config/dev.json)" if config is None else "check the --config path"
+        raise SpecError([SourceProblem(Position(shown, 1, 1), "", f"no policy config file for environment '{env}'; {hint}")])
     with PolicyPackProcess(project.root / PACK_DIR, stack_project, env) as pack:
         pack.configure(reconcile(path, shown, pack.policies))
         diagnostics = [diagnostic for subject in subjects for diagnostic in pack.analyze(subject.resource)]
@@ -154,11 +155,11 @@ def run_pack(project: Project, stack_project: str, env: str, subjects: list[Subj
     return EnvironmentResult(env, shown, subjects, findings)
 
 
-def check_environments(project: Project, compiled: list[CompiledEnvironment]) -> list[EnvironmentResult]:
+def check_environments(project: Project, compiled: list[CompiledEnvironment], config: Path | None = None) -> list[EnvironmentResult]:
     stack_project = project_name(project)
-    return [run_pack(project, stack_project, item.env, compiled_subjects(project, item, stack_project)) for item in compiled]
+    return [run_pack(project, stack_project, item.env, compiled_subjects(project, item, stack_project), config) for item in compiled]
 
 
-def check_manifests(project: Project, paths: list[Path], env: str) -> EnvironmentResult:
+def check_manifests(project: Project, paths: list[Path], env: str, config: Path | None = None) -> EnvironmentResult:
     stack_project = project_name(project)
-    return run_pack(project, stack_project, env, manifest_subjects(load_manifests(paths), env, stack_project))
+    return run_pack(project, stack_project, env, manifest_subjects(load_manifests(paths), env, stack_project), config)
