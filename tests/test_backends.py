@@ -361,7 +361,7 @@ def test_standalone_ray_cluster_rules(project):
           modelfleet:rayClusters:
             - {name: c, image: "ray:2.9.0", rayVersion: "2.9.0", workerGroups: [{name: g, pool: a100, gpusPerWorker: 1, replicas: 5, maxReplicas: 2}]}
         """, shared=SHARED) == [
-        "stacks/Pulumi.dev.yaml:4:72: rayClusters[0].workerGroups[0]: replicas 5 must lie within minReplicas 5 and maxReplicas 2; adjust them",
+        "stacks/Pulumi.dev.yaml:4:73: rayClusters[0].workerGroups[0]: replicas 5 is above maxReplicas 2; lower replicas or raise maxReplicas",
     ]
 
 

@@ -22,10 +22,10 @@ class WorkerGroup(SpecModel):
 
     @model_validator(mode="after")
     def _bounds(self) -> "WorkerGroup":
-        low = self.replicas if self.min_replicas is None else self.min_replicas
-        high = self.replicas if self.max_replicas is None else self.max_replicas
-        if not low <= self.replicas <= high:
-            raise ValueError(f"replicas {self.replicas} must lie within minReplicas {low} and maxReplicas {high}; adjust them")
+        if self.min_replicas is not None and self.replicas < self.min_replicas:
+            raise ValueError(f"replicas {self.replicas} is below minReplicas {self.min_replicas}; raise replicas or lower minReplicas")
+        if self.max_replicas is not None and self.replicas > self.max_replicas:
+            raise ValueError(f"replicas {self.replicas} is above maxReplicas {self.max_replicas}; lower replicas or raise maxReplicas")
         return self
 
 
