@@ -70,27 +70,28 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    # Imported here: gRPC and the protocol stubs are only needed by this command.
-    from .policy_check.analyzer_client import PolicyPackError
-    from .policy_check.check import check_environments, check_manifests
-    from .policy_check.report import render
-
     project = _project(args)
     if args.manifests and args.env:
         print("error: check either environments or --manifests, not both (--env picks the policy config for manifests)", file=sys.stderr)
         return EXIT_PROBLEMS
     try:
-        if args.manifests:
-            results = [check_manifests(project, args.manifests, args.manifest_env, args.config)]
-        else:
-            results = check_environments(project, compile_environments(project, _environments(project, args.env), None), args.config)
-    except PolicyPackError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_PROBLEMS
+        # Imported here: gRPC and the protocol stubs are only needed by this command.
+        from .policy_check.analyzer_client import PolicyPackError
+        from .policy_check.check import check_environments, check_manifests
+        from .policy_check.report import render
+
+        try:
+            if args.manifests:
+                results = [check_manifests(project, args.manifests, args.manifest_env, args.config)]
+            else:
+                results = check_environments(project, compile_environments(project, _environments(project, args.env), None), args.config)
+        except PolicyPackError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_PROBLEMS
+        print(render(results, args.format))
     except KeyboardInterrupt:
         print("interrupted; the policy pack was stopped", file=sys.stderr)
         return EXIT_INTERRUPTED
-    print(render(results, args.format))
     return EXIT_PROBLEMS if any(result.count("mandatory") for result in results) else EXIT_OK
 
 

@@ -237,7 +237,7 @@ TGI_NOT_ALLOWED = "'mistralai/Mistral-7B-Instruct-v0.3', which is not on the all
         ((edited(POD, ("spec", "containers", 0, "command"), ["sh", "-c", "vllm serve Qwen/Qwen2-VL-7B --trust-remote-code"]),), "spec.containers[0]: --trust-remote-code trusts remote code from 'Qwen/Qwen2-VL-7B', which is not on the allow-list"),
         ((edited(POD, ("spec", "containers", 0, "args"), ["--trust-remote-code"]),), "spec.containers[0]: --trust-remote-code trusts remote code from a model whose source cannot be determined"),
         (
-            (edited(RAYSERVICE, ("spec", "serveConfigV2"), RAYSERVICE["spec"]["serveConfigV2"].replace("max_model_len: 4096", "max_model_len: 4096\n                trust_remote_code: true")),),
+            (edited(RAYSERVICE, ("spec", "serveConfigV2"), RAYSERVICE["spec"]["serveConfigV2"].replace("max_model_len: 4096", "max_model_len: 4096\n            trust_remote_code: true")),),
             "spec.serveConfigV2.applications[0].args.llm_configs[0].engine_kwargs.trust_remote_code: trust_remote_code=true trusts remote code from 'Qwen/Qwen2.5-7B-Instruct', which is not on the allow-list",
         ),
         ((edited(RAYSERVICE, ("spec", "serveConfigV2"), "applications: [\n"),), "spec.serveConfigV2: is not valid YAML (line 2), so trust_remote_code cannot be checked"),
@@ -305,7 +305,11 @@ ANNOTATIONS = ("spec", "template", "metadata", "annotations")
         ((RUNTIME, edited(ISVC, ("spec", "predictor", "minReplicas"), 0)), {}, "spec.predictor.minReplicas: is 0, below the minimum of 1"),
         ((edited(KSVC, (*ANNOTATIONS, "autoscaling.knative.dev/min-scale"), DELETE),), {}, "spec.template.metadata.annotations.autoscaling.knative.dev/min-scale: is not set (Knative default 0: scales to zero), below the minimum of 1"),
         ((edited(DEPLOYMENT, ("spec", "replicas"), 0),), {}, "spec.replicas: is 0, below the minimum of 1"),
-        ((RUNTIME, edited(ISVC, ("spec", "predictor", "minReplicas"), DELETE)), {"min-replicas": {"minReplicas": 2}}, "spec.predictor.minReplicas: is not set (KServe default 1), below the minimum of 2"),
+        (
+            (RUNTIME, edited(edited(ISVC, ("spec", "predictor", "minReplicas"), DELETE), ("spec", "transformer", "minReplicas"), 2)),
+            {"min-replicas": {"minReplicas": 2}},
+            "spec.predictor.minReplicas: is not set (KServe default 1), below the minimum of 2",
+        ),
     ],
     ids=["isvc-zero", "knative-unset", "deployment-zero", "isvc-default-below-configured"],
 )

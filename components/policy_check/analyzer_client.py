@@ -65,6 +65,15 @@ def _level_name(value: int) -> str:
     return analyzer_pb2.EnforcementLevel.Name(value).lower()
 
 
+def _whole_numbers(value: Any) -> Any:
+    """Protobuf numbers are doubles: give integral ones back as ints (a schema's `minimum: 1`, not 1.0)."""
+    if isinstance(value, dict):
+        return {key: _whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(item) for item in value]
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _struct(data: Mapping[str, Any]) -> struct_pb2.Struct:
     struct = struct_pb2.Struct()
     struct.update(data)
@@ -74,11 +83,10 @@ def _struct(data: Mapping[str, Any]) -> struct_pb2.Struct:
 class PolicyPackProcess:
     """One running pack for one stack. Use as a context manager: the process always stops on exit."""
 
-    def __init__(self, pack_dir: Path, project: str, stack: str, *, python: str = sys.executable):
+    def __init__(self, pack_dir: Path, project: str, stack: str):
         self.pack_dir = pack_dir
         self.project = project
         self.stack = stack
-        self.python = python
         self.policies: dict[str, PolicyInfo] = {}
         self._process: subprocess.Popen | None = None
         self._stderr = None
@@ -106,7 +114,7 @@ class PolicyPackProcess:
         environment = dict(os.environ, PULUMI_PROJECT=self.project, PULUMI_STACK=self.stack, PULUMI_DRY_RUN="true")
         self._stderr = tempfile.TemporaryFile()
         self._process = subprocess.Popen(
-            [self.python, "-u", "-m", "pulumi.policy", ENGINE_ADDRESS, str(self.pack_dir)],
+            [sys.executable, "-u", "-m", "pulumi.policy", ENGINE_ADDRESS, str(self.pack_dir)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
@@ -150,13 +158,18 @@ class PolicyPackProcess:
         with selectors.DefaultSelector() as selector:
             selector.register(self._process.stdout, selectors.EVENT_READ)
             ready = selector.select(timeout=START_TIMEOUT)
-        line = self._process.stdout.readline().decode("utf-8", "replace").strip() if ready else ""
-        if not line.isdigit():
-            if not ready:
-                raise PolicyPackError(f"policy pack {self.pack_dir} printed no port within {START_TIMEOUT:.0f} s{self._pack_output()}")
+        if not ready:
+            raise PolicyPackError(f"policy pack {self.pack_dir} printed no port within {START_TIMEOUT:.0f} s{self._pack_output()}")
+        line = self._process.stdout.readline().decode("utf-8", "replace").strip()
+        if line.isdigit():
+            return int(line)
+        if line:
+            raise PolicyPackError(f"policy pack {self.pack_dir} printed {line!r} instead of its port{self._pack_output()}")
+        try:  # its stdout closed: the pack is exiting
             self._process.wait(timeout=5)
-            raise PolicyPackError(f"policy pack {self.pack_dir} failed to start (exit code {self._process.returncode}){self._pack_output()}")
-        return int(line)
+        except subprocess.TimeoutExpired:
+            pass
+        raise PolicyPackError(f"policy pack {self.pack_dir} failed to start (exit code {self._process.returncode}){self._pack_output()}")
 
     def _call(self, method: str, request: Any, *, optional: bool = False) -> Any:
         try:
@@ -169,7 +182,7 @@ class PolicyPackProcess:
     # -- protocol ----------------------------------------------------------------------------------------
     @staticmethod
     def _policy_info(policy: Any) -> PolicyInfo:
-        schema = json_format.MessageToDict(policy.configSchema.properties) if policy.HasField("configSchema") else {}
+        schema = _whole_numbers(json_format.MessageToDict(policy.configSchema.properties)) if policy.HasField("configSchema") else {}
         severity = analyzer_pb2.PolicySeverity.Name(policy.severity)
         return PolicyInfo(
             name=policy.name,

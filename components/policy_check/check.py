@@ -7,6 +7,7 @@ the object as its properties, a URN built like Pulumi's from the stack, project 
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,30 +99,38 @@ def manifest_subjects(objects: list[ManifestObject], stack: str, stack_project: 
     return subjects([(obj.data, obj.document.position_of(()).file, obj.document, obj.path) for obj in objects], stack, stack_project)
 
 
+def _key(node: Any, names: list[str]) -> tuple[str, int] | None:
+    """The shortest run of leading names that, joined by dots, is a key of `node` (and how many it took)."""
+    if isinstance(node, dict):
+        for count in range(1, len(names) + 1):
+            if ".".join(names[:count]) in node:
+                return ".".join(names[:count]), count
+    return None
+
+
 def field_path(data: Any, message: str) -> Path_:
     """The path a message starts with (`spec.template.spec.containers[0]: ...`), as far as it exists in the data.
 
-    Keys may hold dots (annotation names), so consecutive names are joined until one is a key."""
+    Keys may hold dots (annotation names), so consecutive names are joined until they make a key."""
     head, separator, _ = message.partition(": ")
     if not separator or " " in head:
         return ()
-    tokens = [(match[1], match[2]) for match in _PATH_TOKEN.finditer(head)]
+    tokens: list[str | int] = [int(match[2]) if match[2] else match[1] for match in _PATH_TOKEN.finditer(head)]
     found: list[str | int] = []
     node, index = data, 0
     while index < len(tokens):
-        name, position = tokens[index]
-        if position is not None:
-            if not isinstance(node, list) or int(position) >= len(node):
+        token = tokens[index]
+        if isinstance(token, int):
+            if not isinstance(node, list) or token >= len(node):
                 break
-            node, index = node[int(position)], index + 1
-            found.append(int(position))
+            node, index = node[token], index + 1
+            found.append(token)
             continue
-        end = next((end for end in range(index, len(tokens)) if tokens[end][1] is None and isinstance(node, dict) and ".".join(t[0] for t in tokens[index : end + 1]) in node), None)
-        if end is None:
+        key = _key(node, list(itertools.takewhile(lambda item: isinstance(item, str), tokens[index:])))
+        if key is None:
             break
-        key = ".".join(t[0] for t in tokens[index : end + 1])
-        node, index = node[key], end + 1
-        found.append(key)
+        node, index = node[key[0]], index + key[1]
+        found.append(key[0])
     return tuple(found)
 
 

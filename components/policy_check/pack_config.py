@@ -10,13 +10,14 @@ name the pack does not have is an error (a typo would otherwise silently configu
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
-from ..source_yaml import Path_, Position, SourceProblem, YamlDocument, YamlSourceError, format_path, load_yaml_file
+from ..source_yaml import Path_, Position, SourceProblem, YamlDocument, YamlSourceError, format_path, load_yaml
 from ..stack_files import SpecError
 from .analyzer_client import LEVELS, PolicyInfo
 
@@ -46,7 +47,13 @@ def _entry(document: YamlDocument, key: str, value: Any, problems: list[SourcePr
 def reconcile(path: Path, shown: str, policies: Mapping[str, PolicyInfo]) -> PolicyConfig:
     """Defaults, then the file's `all` level, then each policy's entry; validated. Raises SpecError."""
     try:
-        document = load_yaml_file(path, shown)  # JSON is YAML: this keeps line:col for every key
+        text = path.read_text(encoding="utf-8")
+        json.loads(text)  # the Pulumi CLI reads strict JSON: no trailing commas, no comments
+        document = load_yaml(text, shown)  # JSON is YAML: this keeps line:col for every key
+    except (OSError, UnicodeDecodeError) as error:
+        raise SpecError([SourceProblem(Position(shown, 1, 1), "", f"cannot read the policy config: {error}")]) from None
+    except json.JSONDecodeError as error:
+        raise SpecError([SourceProblem(Position(shown, error.lineno, error.colno), "", f"invalid JSON: {error.msg}; fix the syntax")]) from None
     except YamlSourceError as error:
         raise SpecError(error.problems) from None
     data = document.data

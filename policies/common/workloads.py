@@ -81,6 +81,10 @@ class Pod:
         return max(running, starting)
 
 
+def _scale(field: str, value: int | None, default: int, note: str) -> Scale:
+    return Scale(field, default, note) if value is None else Scale(field, value, None)
+
+
 def _containers(spec: dict, path: str) -> tuple[Container, ...]:
     found = []
     for key, init in (("initContainers", True), ("containers", False)):
@@ -95,8 +99,7 @@ def _isvc_pods(obj: KubeObject) -> Iterator[Pod]:
             continue
         path = f"spec.{component}"
         serving = tuple(Container(f"{path}.{key}", spec[key]) for key in SERVING_SPECS if isinstance(spec.get(key), dict))
-        minimum = whole_number(spec.get("minReplicas"))
-        scale = Scale(f"{path}.minReplicas", 1, "KServe default 1") if minimum is None else Scale(f"{path}.minReplicas", minimum, None)
+        scale = _scale(f"{path}.minReplicas", whole_number(spec.get("minReplicas")), 1, "KServe default 1")
         maximum = whole_number(spec.get("maxReplicas")) or max(scale.minimum, 1)
         yield Pod(path, spec, serving + _containers(spec, path), maximum, scale)
         worker = spec.get("workerSpec")
@@ -119,7 +122,7 @@ def _knative_pods(obj: KubeObject) -> Iterator[Pod]:
     annotations = mapping(mapping(template.get("metadata")).get("annotations"))
     field = f"spec.template.metadata.annotations.{KNATIVE_MIN_SCALE[0]}"
     minimum = next((whole_number(annotations[key]) for key in KNATIVE_MIN_SCALE if key in annotations), None)
-    scale = Scale(field, 0, "Knative default 0: scales to zero") if minimum is None else Scale(field, minimum, None)
+    scale = _scale(field, minimum, 0, "Knative default 0: scales to zero")
     maximum = next((whole_number(annotations[key]) for key in KNATIVE_MAX_SCALE if key in annotations), None)
     spec = mapping(template.get("spec"))
     yield Pod("spec.template.spec", spec, _containers(spec, "spec.template.spec"), maximum or max(scale.minimum, 1), scale)
@@ -160,8 +163,7 @@ def pods(obj: KubeObject) -> Iterator[Pod]:
     elif obj.is_a(RAY, "RayJob"):
         yield from _ray_pods(mapping(obj.spec.get("rayClusterSpec")), "spec.rayClusterSpec")
     elif obj.is_a("apps", "Deployment", "StatefulSet", "ReplicaSet"):
-        replicas = whole_number(obj.spec.get("replicas"))
-        scale = Scale("spec.replicas", 1, "Kubernetes default 1") if replicas is None else Scale("spec.replicas", replicas, None)
+        scale = _scale("spec.replicas", whole_number(obj.spec.get("replicas")), 1, "Kubernetes default 1")
         yield _template_pod(obj, "spec.template.spec", scale.minimum, scale)
     elif obj.is_a("apps", "DaemonSet"):
         yield _template_pod(obj, "spec.template.spec", 1)

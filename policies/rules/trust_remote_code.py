@@ -49,9 +49,9 @@ def _spellings(container: Container, words: list[str]) -> list[str]:
             continue
         following = words[index + 1] if index + 1 < len(words) else ""
         if equals:
-            if value.lower() in TRUTHY:
+            if _enabled(value):
                 found.append(word)
-        elif following.lower() in TRUTHY:
+        elif _enabled(following):
             found.append(f"{word} {following}")
         elif following.lower() not in FALSY:
             found.append(word)  # a switch: followed by another flag, a positional argument or nothing
