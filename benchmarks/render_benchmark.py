@@ -115,6 +115,7 @@ def _shared_model(index: int) -> str:
     extra = ""
     if index % 9 == 0:
         extra += "      env:\n        - {name: VLLM_LOGGING_LEVEL, value: INFO}\n        - name: HF_TOKEN\n          secretKeyRef: {name: hf-token, key: token}\n"
+    shm_text = f"      sharedMemory: {4 * gpus}Gi\n" if gpus > 1 else ""
     return f"""\
     - name: {name}
       displayName: {display} ({index:05d})
@@ -126,7 +127,7 @@ def _shared_model(index: int) -> str:
       gpu:
         pool: {pool}
         count: {gpus}
-      resources:
+{shm_text}      resources:
         requests: {{cpu: {2 * gpus}, memory: {mem_request}}}
         limits: {{cpu: {8 * gpus}, memory: {mem_limit}}}
       engine:
