@@ -57,10 +57,6 @@ class AutoscalingPlan:
         return self.max_replicas > self.min_replicas and self.autoscaler != "none"
 
 
-def _where(platform: str) -> str:
-    return _PLATFORM_NAMES[platform]
-
-
 def _metric_home(metric: str) -> str:
     if metric in KPA_METRICS:
         return "backend: knative, or deploymentMode: Knative" + (", or backend: ray" if metric == "concurrency" else "")
@@ -70,7 +66,7 @@ def _metric_home(metric: str) -> str:
 def resolve_autoscaling(scaling: Scaling, platform: str, at: tuple, problems) -> AutoscalingPlan:
     """The autoscaling plan of one model; problems are added at their field path."""
     here = at + ("scaling",)
-    where = _where(platform)
+    where = _PLATFORM_NAMES[platform]
     allowed = _AUTOSCALERS[platform]
     autoscaler = scaling.autoscaler
     if autoscaler is not None and autoscaler not in allowed:

@@ -175,7 +175,7 @@ def _check_engine_options(model: Model, runtime: Runtime, at: tuple, problems: P
         problems.add(at + path, message)
 
 
-def _parallelism(model: Model, runtime: Runtime | None) -> tuple[int, int]:
+def _parallelism(model: Model) -> tuple[int, int]:
     """(tensor, pipeline) parallel sizes the engine runs with; TGI shards are tensor parallel."""
     if model.engine is not None:
         return model.engine.tensor_parallel_size or 1, model.engine.pipeline_parallel_size or 1
@@ -184,10 +184,9 @@ def _parallelism(model: Model, runtime: Runtime | None) -> tuple[int, int]:
     return 1, 1
 
 
-def _check_gpus(model: Model, runtime: Runtime | None, gpu: GpuPlacement | None, multi_node: bool,
-                at: tuple, problems: Problems) -> None:
+def _check_gpus(model: Model, gpu: GpuPlacement | None, multi_node: bool, at: tuple, problems: Problems) -> None:
     before = len(problems.items)
-    tp, pp = _parallelism(model, runtime)
+    tp, pp = _parallelism(model)
     world = tp * pp
     count = gpu.count if gpu else 0
     per_pod = gpu.per_pod if gpu else 0
@@ -344,7 +343,7 @@ def resolve_model(index: int, model: Model, refs: References, problems: Problems
             elif over_node_size(pool, gpu.per_pod):
                 problems.add(at + ("gpu", "perPod"), f"{gpu.per_pod} GPUs per pod, but pool '{pool.name}' nodes have {pool.gpus_per_node}; lower gpu.perPod")
     if runtime is not None:
-        _check_gpus(model, runtime, gpu, multi_node, at, problems)
+        _check_gpus(model, gpu, multi_node, at, problems)
     _check_resources(model, at, problems)
     autoscaling = resolve_autoscaling(model.scaling, _platform(model, mode, multi_node), at, problems)
 

@@ -16,7 +16,7 @@ ENVIRONMENTS = ("dev", "prod", "staging")
 @pytest.fixture(scope="session")
 def crd_dir() -> Path:
     if not CRD_DIR.is_dir():
-        pytest.skip(f"upstream CRDs not found at ../shared/crds relative to the repository")
+        pytest.skip("upstream CRDs not found at ../shared/crds relative to the repository")
     return CRD_DIR
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 from components.builders.environment import build_environment
 from components.notices import environment_notices

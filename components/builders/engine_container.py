@@ -20,7 +20,7 @@ def engine_pod_spec(model: ModelPlan, *, named_port: bool) -> tuple[dict, dict]:
     if named_port:
         port = {"name": "http", **port}
     container["ports"] = [port]
-    container["readinessProbe"] = http_probe(period=10, failures=3, initial_delay=5)
+    container["readinessProbe"] = http_probe("http" if named_port else SERVING_PORT, period=10, failures=3, initial_delay=5)
     resources = container_resources(model.spec.resources, model.gpu)
     if resources:
         container["resources"] = resources

@@ -16,7 +16,6 @@ def build_deployment(model: ModelPlan, env: EnvironmentPlan) -> dict:
     spec = model.spec
     container, pod = engine_pod_spec(model, named_port=True)
     container["startupProbe"] = http_probe("http", period=10, failures=STARTUP_BUDGET_SECONDS // 10)
-    container["readinessProbe"] = http_probe("http", period=10, failures=3)
     selector = {MODEL_LABEL: model.name}
     template_labels = {**dict(env.labels), **dict(spec.labels), **selector}
     return {
