@@ -8,7 +8,7 @@ from .plan import EnvironmentPlan
 
 def environment_notices(env: EnvironmentPlan, objects: list[dict]) -> list[str]:
     """Printed by `modelfleet render|validate` and logged as warnings by the Pulumi program."""
-    notices = []
+    notices = [f"{env.name}: {note}" for note in env.notes]
     needed = required_features(objects)
     if needed and not env.manage_knative_features:
         notices.append(features_warning(env.name, needed))

@@ -141,3 +141,4 @@ class EnvironmentPlan:
     ray_clusters: tuple[RayClusterPlan, ...]
     manage_knative_features: bool
     domain: str
+    notes: tuple[str, ...] = ()          # found while resolving, shown as warnings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .engine_image import resolve_engine_images
 from .merge import locate
 from .plan import EnvironmentPlan, RuntimePlan, StoragePlan
 from .problems import Problems, by_name
@@ -31,7 +32,7 @@ def _storage_plan(storage: Storage, namespace: str) -> StoragePlan:
     return StoragePlan(storage.name, storage, service_account, claim, volume)
 
 
-def _runtime_plans(spec: StackSpec) -> tuple[RuntimePlan, ...]:
+def _runtime_plans(spec: StackSpec, runtimes: list) -> tuple[RuntimePlan, ...]:
     """A (Cluster)ServingRuntime per vLLM runtime that an enabled kserve model uses, or that no model names
     (offered to users, e.g. in the OpenShift AI dashboard). For the other backends a runtime is just an image."""
     named = {model.runtime for model in spec.models}
@@ -39,9 +40,13 @@ def _runtime_plans(spec: StackSpec) -> tuple[RuntimePlan, ...]:
     return tuple(
         RuntimePlan(runtime.name, "ClusterServingRuntime" if runtime.scope == "Cluster" else "ServingRuntime",
                     runtime, tuple(runtime.model_formats or DEFAULT_VLLM_FORMATS))
-        for runtime in spec.runtimes
+        for runtime in runtimes
         if runtime.vllm is not None and (runtime.name in served or runtime.name not in named)
     )
+
+
+def _located(loaded: LoadedStack, problems: Problems) -> list[SourceProblem]:
+    return [SourceProblem(locate(loaded.provenance, path), format_path(path), message) for path, message in problems.items]
 
 
 def resolve(loaded: LoadedStack) -> EnvironmentPlan:
@@ -51,14 +56,17 @@ def resolve(loaded: LoadedStack) -> EnvironmentPlan:
     environment = spec.environment
     pools = by_name(spec.gpu_pools)
     storage_plans = {name: (index, _storage_plan(storage, environment.namespace)) for name, (index, storage) in by_name(spec.storage).items()}
-    refs = References(environment, by_name(spec.runtimes), storage_plans, pools)
+    runtimes, notes = resolve_engine_images(spec.runtimes, loaded.project_root, problems)
+    if problems.items:  # models cannot be checked against an engine whose image lock is unreadable
+        raise SpecError(_located(loaded, problems))
+    refs = References(environment, by_name(runtimes), storage_plans, pools)
 
     models = [plan for index, model in enumerate(spec.models) if model.enabled
               for plan in [resolve_model(index, model, refs, problems)] if plan is not None]
     clusters = [plan for index, cluster in enumerate(spec.ray_clusters) if cluster.enabled
                 for plan in [ray_cluster_plan(index, cluster, pools, environment.platform.kuberay, problems)] if plan is not None]
     if problems.items:
-        raise SpecError([SourceProblem(locate(loaded.provenance, path), format_path(path), message) for path, message in problems.items])
+        raise SpecError(_located(loaded, problems))
 
     name = environment.name or loaded.env
     labels = dict(environment.labels)
@@ -71,9 +79,10 @@ def resolve(loaded: LoadedStack) -> EnvironmentPlan:
         annotations=tuple(sorted(environment.annotations.items())),
         kserve_version=version_tuple(environment.platform.kserve),
         storages=tuple(plan for _, plan in storage_plans.values()),
-        runtimes=_runtime_plans(spec),
+        runtimes=_runtime_plans(spec, runtimes),
         models=tuple(models),
         ray_clusters=tuple(clusters),
         manage_knative_features=environment.platform.manage_knative_features,
         domain=environment.cluster_domain,
+        notes=tuple(notes),
     )

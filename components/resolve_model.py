@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from .autoscaling import DEPLOYMENT, KNATIVE, MULTI_NODE, RAY, STANDARD, resolve_autoscaling
 from .builtin_runtimes import BUILTIN_RUNTIMES
 from .engine_args import tgi_args, tgi_option_problems, vllm_args, vllm_engine_kwargs, vllm_engine_kwargs_problems, vllm_option_problems
+from .engine_image import engine_launch
 from .gpu_placement import gpu_placement, over_node_size
 from .plan import MODEL_DIR, SERVING_PORT, EngineContainer, GpuPlacement, ModelPlan, StoragePlan
 from .problems import Problems, unknown
@@ -253,10 +254,10 @@ def _engine_container(model: Model, runtime: Runtime, source: _EngineSource, env
     served = (model.engine.served_model_name if model.engine and model.engine.served_model_name else model.name)
     if runtime.vllm is not None:
         options = (model.engine or EngineOptions()).model_copy(update={"served_model_name": None})
-        args = [f"--port={SERVING_PORT}", f"--model={source.location}", f"--served-model-name={served}",
-                *vllm_args(options, runtime.vllm.version)]
+        launch_args, launch_env = engine_launch(runtime.vllm, source.location, served)
+        args = [*launch_args, *vllm_args(options, runtime.vllm.version)]
         return EngineContainer("vllm", runtime.vllm.image, tuple(runtime.vllm.command), tuple(args),
-                               (*runtime.vllm.env, *env), source.claim_name)
+                               (*launch_env, *runtime.vllm.env, *env), source.claim_name)
     args = [f"--port={SERVING_PORT}", f"--model-id={source.location}"]
     if model.tgi is not None:
         args.extend(tgi_args(model.tgi, runtime.tgi.version))

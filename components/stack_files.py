@@ -79,6 +79,7 @@ class LoadedStack:
     env: str
     spec: StackSpec
     provenance: Provenance
+    project_root: Path
 
 
 def _config_section(document: YamlDocument, allowed_top: set[str]) -> tuple[dict[str, Any], list[SourceProblem]]:
@@ -180,4 +181,4 @@ def load_stack(project: Project, env: str, pulumi_config: dict[str, Any] | None 
         problems += validation_problems(error, StackSpec, provenance)
     if problems:
         raise SpecError(problems)
-    return LoadedStack(env, spec, provenance)
+    return LoadedStack(env, spec, provenance, project.root)

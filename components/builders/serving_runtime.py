@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from ..engine_image import engine_launch
 from ..plan import MODEL_DIR, SERVING_PORT, EnvironmentPlan, RuntimePlan
 from .inference_service import WORKER_CONTAINER
 from .metadata import env_vars, object_metadata
@@ -52,12 +53,13 @@ def build_serving_runtime(runtime: RuntimePlan, env: EnvironmentPlan) -> dict:
         if fmt.priority is not None:
             entry["priority"] = fmt.priority
         formats.append(entry)
+    launch_args, launch_env = engine_launch(engine, MODEL_DIR, "{{.Name}}")  # KServe fills in {{.Name}}
     container = {
         "name": KSERVE_CONTAINER,
         "image": engine.image,
         "command": list(engine.command),
-        "args": [f"--port={SERVING_PORT}", f"--model={MODEL_DIR}", "--served-model-name={{.Name}}"],
-        "env": [{"name": "HF_HOME", "value": HF_HOME}, *env_vars(engine.env)],
+        "args": launch_args,
+        "env": [{"name": "HF_HOME", "value": HF_HOME}, *env_vars([*launch_env, *engine.env])],
         "ports": [{"containerPort": SERVING_PORT, "protocol": "TCP"}],
     }
     worker_spec = None

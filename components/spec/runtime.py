@@ -27,12 +27,19 @@ class ModelFormat(SpecModel):
 class VllmEngine(SpecModel):
     """The vLLM OpenAI-compatible server container of a ServingRuntime."""
 
-    image: str = Field(
+    image: str | None = Field(
+        None,
         description="Engine image. Pin it by digest (repo@sha256:...) where it matters; a tag-only image "
-        "can be re-pinned per model with runtimeVersion.",
+        "can be re-pinned per model with runtimeVersion. Or use imageLock.",
         pattern=r"^[^\s]+$",
     )
-    version: Version = Field(description="vLLM version inside the image, e.g. '0.6.3'.")
+    version: Version | None = Field(None, description="vLLM version inside the image, e.g. '0.6.3' (with image).")
+    image_lock: str | None = Field(
+        None,
+        description="Instead of image and version: an image lock relative to the project (runtime-image/image.lock). "
+        "The runtime runs the image built from this repository, pinned by the digest the image workflow recorded, "
+        "started by its entrypoint; until a push is recorded, the digest-pinned base image it is built on.",
+    )
     command: list[str] = Field(
         ["python", "-m", "vllm.entrypoints.openai.api_server"],
         min_length=1,
@@ -44,6 +51,16 @@ class VllmEngine(SpecModel):
         description="Compile a KServe multi-node runtime: a Ray head in the predictor pod and Ray workers in "
         "workerSpec; models on it set gpu.perPod and run in Standard mode from a pvc:// or oci:// source.",
     )
+    @model_validator(mode="after")
+    def _image_source(self) -> "VllmEngine":
+        if (self.image is None) == (self.image_lock is None):
+            raise ValueError("set exactly one of image (with version) or imageLock")
+        if self.image is not None and self.version is None:
+            raise ValueError("an image needs the vLLM version inside it; set version")
+        if self.image_lock is not None and self.version is not None:
+            raise ValueError("the image lock records the vLLM version; remove version")
+        return self
+
     ray_version: Version | None = Field(
         None,
         description="Ray version inside the image, when it also carries Ray Serve LLM (e.g. rayproject/ray-llm); "
