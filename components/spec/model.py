@@ -147,11 +147,16 @@ class Scaling(SpecModel):
         return [name for name in KPA_FIELDS if getattr(self, name) is not None]
 
 
+def default_ray_head_resources() -> Resources:
+    """A Ray head that schedules no model work: 2 CPUs and 8Gi, requests equal to limits."""
+    return Resources.model_validate({"requests": {"cpu": "2", "memory": "8Gi"}, "limits": {"cpu": "2", "memory": "8Gi"}})
+
+
 class RayOptions(SpecModel):
     """The Ray cluster of a model on the ray backend (a RayService running Ray Serve LLM)."""
 
     head_resources: "Resources" = Field(
-        default_factory=lambda: Resources.model_validate({"requests": {"cpu": "2", "memory": "8Gi"}, "limits": {"cpu": "2", "memory": "8Gi"}}),
+        default_factory=default_ray_head_resources,
         description="CPU and memory of the head pod (it runs no GPU work).",
     )
     upgrade_strategy: Literal["NewCluster", "None"] = Field(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from .base import Dns1035Label, Quantity, SpecModel, Version
-from .model import Resources
+from .model import Resources, default_ray_head_resources
 
 
 class WorkerGroup(SpecModel):
@@ -37,7 +37,7 @@ class RayCluster(SpecModel):
     image: str = Field(description="Ray image for head and workers, pinned (e.g. rayproject/ray-ml:2.9.0-gpu).", pattern=r"^[^\s]+$")
     ray_version: Version = Field(description="Ray version inside the image.")
     head_resources: Resources = Field(
-        default_factory=lambda: Resources.model_validate({"requests": {"cpu": "2", "memory": "8Gi"}, "limits": {"cpu": "2", "memory": "8Gi"}}),
+        default_factory=default_ray_head_resources,
         description="CPU and memory of the head pod (it schedules no GPU work).",
     )
     worker_groups: list[WorkerGroup] = Field(min_length=1, description="GPU worker groups.")
