@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 from pathlib import Path
 
@@ -95,6 +96,40 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if any(result.count("mandatory") for result in results) else EXIT_OK
 
 
+def _colour(choice: str) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    project = _project(args)
+    try:
+        # Imported here: only this command needs git, the pack protocol and the report formats.
+        from .diff.compare import EXIT_ERROR, compare
+        from .diff.report import render
+        from .diff.sources import DiffInputError, snapshot
+        from .policy_check.analyzer_client import PolicyPackError
+
+        try:
+            head = snapshot(project, args.head, args.crds)
+            base = snapshot(project, args.base, args.crds)
+            result = compare(project, base, head, args.env, with_policy=not args.no_policy)
+        except DiffInputError as error:
+            for line in error.lines:
+                print(line, file=sys.stderr)
+            print("diff failed: a side could not be compiled or read", file=sys.stderr)
+            return EXIT_ERROR
+        except PolicyPackError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_ERROR
+        print(render(result, args.format, _colour(args.color)))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return result.exit_code
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="modelfleet", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -127,6 +162,24 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--config", type=Path, metavar="FILE", help="policy config file to use instead of policies/config/<env>.json")
     check.add_argument("--format", choices=("text", "json", "github"), default="text", help="report format (github: workflow annotations)")
     check.set_defaults(run=cmd_check)
+
+    diff = sub.add_parser(
+        "diff",
+        help="what a change does to every environment: objects, GPUs and serving settings, policy results",
+        description="Compare BASE with HEAD per environment. Each is a git revision of this repository (compiled "
+        "offline by that revision's own compiler from a `git archive` export; the working tree is never touched) "
+        "or a directory of rendered trees; HEAD defaults to the working tree. Exit 0: no change; 2: changes; "
+        "1: an error (a side does not compile, or a mandatory policy violation on the HEAD side).",
+    )
+    common(diff, with_envs=False)
+    diff.add_argument("base", metavar="BASE", help="git revision (branch, tag, commit) or rendered directory")
+    diff.add_argument("head", metavar="HEAD", nargs="?", help="git revision or rendered directory (default: the working tree)")
+    diff.add_argument("--env", action="append", metavar="ENV", help="only this environment (repeatable; default: every environment on either side)")
+    diff.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="report format (markdown: a pull-request comment)")
+    diff.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the text report (auto: on a terminal, unless NO_COLOR is set)")
+    diff.add_argument("--no-policy", action="store_true", help="skip the policy checks of both sides")
+    diff.add_argument("--crds", type=Path, help="directory of upstream CRD files (default: $MODELFLEET_CRD_DIR, else ../shared/crds)")
+    diff.set_defaults(run=cmd_diff)
     return parser
 
 
