@@ -7,6 +7,7 @@ matched by their name field, so inserting an env var shows as one added item, no
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -94,7 +95,25 @@ def field_changes(old: Any, new: Any, path: str = "") -> list[FieldChange]:
             return changes
         if len(old) == len(new):
             return [change for index, (a, b) in enumerate(zip(old, new)) for change in field_changes(a, b, f"{path}[{index}]")]
+        if not any(isinstance(item, (dict, list)) for item in old + new):
+            return _scalar_list_changes(old, new, path)
     return [FieldChange(path, old, new)]
+
+
+def _scalar_list_changes(old: list, new: list, path: str) -> list[FieldChange]:
+    """Items inserted or deleted in a list of scalars (args, command): removed at their old index, added at
+    their new one. A run replaced by one of another length is shown as the whole list changing."""
+    changes = []
+    for operation, old_start, old_end, new_start, new_end in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if operation == "delete":
+            changes += [FieldChange(f"{path}[{index}]", old[index], ABSENT) for index in range(old_start, old_end)]
+        elif operation == "insert":
+            changes += [FieldChange(f"{path}[{index}]", ABSENT, new[index]) for index in range(new_start, new_end)]
+        elif operation == "replace" and old_end - old_start == new_end - new_start:
+            changes += [FieldChange(f"{path}[{new_start + offset}]", old[old_start + offset], new[new_start + offset]) for offset in range(old_end - old_start)]
+        elif operation == "replace":
+            return [FieldChange(path, old, new)]
+    return changes
 
 
 def object_changes(base: list[dict], head: list[dict]) -> list[ObjectChange]:

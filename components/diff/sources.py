@@ -61,11 +61,12 @@ def objects_of_files(files: dict[str, str]) -> list[dict]:
 
 def working_tree(project: Project, crds: Path | None) -> Snapshot:
     compiled = compile_environments(project, project.environments(), load_schemas(project, crds))
-    return Snapshot("working tree", {item.env: objects_of_files(render_files(item.env, item.objects)) for item in compiled})
+    return Snapshot("working tree", {item.env: objects_of_files(render_files(item.env, item.objects, item.gitops_objects)) for item in compiled})
 
 
 def _is_env_tree(directory: Path) -> bool:
-    return (directory / OWNER_MARKER).is_file() or (directory / KUSTOMIZATION).is_file()
+    """A tree `modelfleet render` wrote, or any directory with manifests directly inside."""
+    return (directory / OWNER_MARKER).is_file() or any(path.is_file() for path in [*directory.glob("*.yaml"), *directory.glob("*.yml")])
 
 
 def rendered_directory(directory: Path, shown: str) -> Snapshot:

@@ -1,0 +1,303 @@
+"""`modelfleet diff`: object changes, serving impact and policy deltas between two sides, its report formats
+and exit codes, on the hand-written pair in tests/diff_fixtures/ and on real git repositories made here."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from components.cli import main
+from components.diff.compare import compare
+from components.diff.object_diff import ABSENT, FieldChange, field_changes, object_changes
+from components.diff.policy_delta import Violation, policy_delta
+from components.diff.report import MARKER, comment_markdown, markdown_report
+from components.diff.serving import serving_summaries
+from components.diff.sources import Snapshot, rendered_directory
+from components.stack_files import Project
+from tests.conftest import CRD_DIR, ROOT
+
+FIXTURES = ROOT / "tests" / "diff_fixtures"
+GOLDEN_MARKDOWN = ROOT / "tests" / "golden" / "diff.md"
+
+
+def fixture_result(with_policy: bool = True):
+    base = rendered_directory(FIXTURES / "base", "tests/diff_fixtures/base")
+    head = rendered_directory(FIXTURES / "head", "tests/diff_fixtures/head")
+    return compare(Project.at(ROOT), base, head, with_policy=with_policy)
+
+
+@pytest.fixture(scope="module")
+def result():
+    return fixture_result()
+
+
+def env_diff(result, name):
+    return next(env for env in result.environments if env.env == name)
+
+
+# --- field changes ----------------------------------------------------------------------------------------
+
+
+def test_named_items_are_matched_by_name_not_by_index():
+    old = {"env": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]}
+    new = {"env": [{"name": "NEW", "value": "0"}, {"name": "A", "value": "1"}, {"name": "B", "value": "3"}]}
+    assert field_changes(old, new) == [
+        FieldChange("env[name=B].value", "2", "3"),
+        FieldChange("env[name=NEW]", ABSENT, {"name": "NEW", "value": "0"}),
+    ]
+
+
+def test_tolerations_are_matched_by_key_and_worker_groups_by_group_name():
+    old = {"tolerations": [{"key": "nvidia.com/gpu", "effect": "NoSchedule"}], "groups": [{"groupName": "gpu", "replicas": 1}]}
+    new = {"tolerations": [{"key": "spot", "effect": "NoSchedule"}, {"key": "nvidia.com/gpu", "effect": "NoExecute"}], "groups": [{"groupName": "gpu", "replicas": 2}]}
+    assert field_changes(old, new) == [
+        FieldChange("groups[groupName=gpu].replicas", 1, 2),
+        FieldChange("tolerations[key=nvidia.com/gpu].effect", "NoSchedule", "NoExecute"),
+        FieldChange("tolerations[key=spot]", ABSENT, {"key": "spot", "effect": "NoSchedule"}),
+    ]
+
+
+def test_items_without_a_unique_name_fall_back_to_positions():
+    old = {"items": [{"name": "a", "v": 1}, {"name": "a", "v": 2}]}
+    new = {"items": [{"name": "a", "v": 1}, {"name": "a", "v": 3}]}
+    assert field_changes(old, new) == [FieldChange("items[1].v", 2, 3)]
+
+
+def test_arguments_inserted_or_removed_are_shown_one_by_one():
+    assert field_changes({"args": ["--a", "--b"]}, {"args": ["--a", "--x", "--b"]}) == [FieldChange("args[1]", ABSENT, "--x")]
+    assert field_changes({"args": ["--a", "--b", "--c"]}, {"args": ["--a", "--c"]}) == [FieldChange("args[1]", "--b", ABSENT)]
+    assert field_changes({"args": ["--a"]}, {"args": ["--b", "--c"]}) == [FieldChange("args", ["--a"], ["--b", "--c"])]
+
+
+def test_keys_with_dots_are_quoted_and_a_null_differs_from_an_absent_field():
+    old = {"metadata": {"annotations": {"serving.kserve.io/deploymentMode": "Knative"}}}
+    new = {"metadata": {"annotations": {"serving.kserve.io/deploymentMode": "Standard"}, "labels": None}}
+    assert field_changes(old, new) == [
+        FieldChange('metadata.annotations["serving.kserve.io/deploymentMode"]', "Knative", "Standard"),
+        FieldChange("metadata.labels", ABSENT, None),
+    ]
+
+
+def test_objects_are_matched_by_group_kind_namespace_and_name_not_version():
+    old = [{"apiVersion": "ray.io/v1alpha1", "kind": "RayCluster", "metadata": {"name": "c", "namespace": "n"}}]
+    new = [{"apiVersion": "ray.io/v1", "kind": "RayCluster", "metadata": {"name": "c", "namespace": "n"}}]
+    [change] = object_changes(old, new)
+    assert (change.status, change.fields) == ("changed", (FieldChange("apiVersion", "ray.io/v1alpha1", "ray.io/v1"),))
+
+
+# --- serving summary --------------------------------------------------------------------------------------
+
+
+def test_serving_summary_of_every_backend_from_the_staging_render():
+    staging = rendered_directory(ROOT / "tests" / "golden" / "staging", "staging").environments["staging"]
+    summaries = {key.name: summary for key, summary in serving_summaries(staging).items()}
+    figures = {name: (s.backend, s.gpus_min, s.gpus_max, s.replicas_min, s.replicas_max) for name, s in summaries.items()}
+    assert figures["llama-70b"] == ("ray", 32, 32, 1, 1)            # TP 8 x PP 4 on four 8-GPU workers
+    assert figures["llama-70b-mn"] == ("kserve", 8, 8, 1, 1)        # head 4 GPUs + one worker of 4 (PP 2)
+    assert figures["qwen"][0] == "knative"
+    assert summaries["llama-70b"].storage == "meta-llama/Meta-Llama-3-70B-Instruct"
+    assert ("max_model_len", "8192") in summaries["llama-70b"].engine_options
+    assert summaries["llama-70b-mn"].image is not None and summaries["llama-70b-mn"].image.endswith(":v0.6.3")
+
+
+def test_kserve_applies_the_runtime_version_to_the_runtime_image_and_appends_the_model_args():
+    objects = rendered_directory(FIXTURES / "head" / "dev", "dev").environments["dev"]
+    chat = next(summary for key, summary in serving_summaries(objects).items() if key.name == "chat")
+    assert chat.image == "vllm/vllm-openai:v0.6.4"
+    assert chat.engine_options == (("--port", "8080"), ("--model", "/mnt/models"), ("--disable-log-requests", "true"), ("--max-model-len", "8192"))
+    assert (chat.gpus_min, chat.gpus_max, chat.storage) == (1, 4, "s3://models/llama-3-8b-instruct")
+
+
+def test_a_knative_service_without_max_scale_is_unbounded():
+    service = {
+        "apiVersion": "serving.knative.dev/v1", "kind": "Service", "metadata": {"name": "s", "namespace": "n"},
+        "spec": {"template": {"spec": {"containers": [{"image": "i", "resources": {"limits": {"nvidia.com/gpu": "2"}}}]}}},
+    }  # fmt: skip
+    [summary] = serving_summaries([service]).values()
+    assert (summary.gpus_min, summary.gpus_max, summary.replicas_min, summary.replicas_max) == (0, None, 0, None)
+
+
+# --- comparing the fixture pair ---------------------------------------------------------------------------
+
+
+def test_every_kind_of_object_change_in_the_fixture_pair(result):
+    dev = env_diff(result, "dev")
+    statuses = {change.key.display(): change.status for change in dev.objects}
+    assert statuses == {
+        "HorizontalPodAutoscaler ml-dev/tgi": "changed",
+        "InferenceService ml-dev/chat": "changed",
+        "InferenceService ml-dev/summarize": "removed",      # a renamed model: removed ...
+        "InferenceService ml-dev/summarize-v2": "added",     # ... and added
+        "Service ml-dev/qwen": "changed",
+        "ServingRuntime ml-dev/vllm": "changed",
+    }
+    chat = next(change for change in dev.objects if change.key.name == "chat")
+    assert FieldChange("spec.predictor.model.env[name=HF_HUB_OFFLINE]", ABSENT, {"name": "HF_HUB_OFFLINE", "value": "1"}) in chat.fields
+    assert [env.status for env in result.environments] == ["changed", "removed", "added"]  # dev, prod, staging
+
+
+def test_gpu_totals_and_serving_changes(result):
+    dev = env_diff(result, "dev")
+    assert (dev.gpus_before.at_min, dev.gpus_before.at_max, dev.gpus_after.at_min, dev.gpus_after.at_max) == (4, 9, 4, 15)
+    chat = next(change for change in dev.serving if change.key.name == "chat")
+    assert {(field.label, field.old, field.new) for field in chat.fields} == {
+        ("GPUs at max scale", "2", "4"),
+        ("replicas", "1..2", "1..4"),
+        ("runtimeVersion", "v0.6.3", "v0.6.4"),
+        ("image", "vllm/vllm-openai:v0.6.3", "vllm/vllm-openai:v0.6.4"),
+        ("storage", "s3://models/llama-3-8b", "s3://models/llama-3-8b-instruct"),
+        ("engine --max-model-len", "4096", "8192"),
+        ("engine --disable-log-requests", None, "true"),
+    }
+    qwen = next(change for change in dev.serving if change.key.name == "qwen")
+    assert [(field.label, field.old, field.new) for field in qwen.fields] == [("autoscaling autoscaling.knative.dev/target", "4", "2")]
+
+
+def test_policy_deltas_new_fixed_and_changed(result):
+    dev = env_diff(result, "dev").policy
+    assert [(v.level, v.policy, v.resource) for v in dev.new] == [("mandatory", "gpu-toleration", "InferenceService ml-dev/summarize-v2")]
+    assert [(v.level, v.policy, v.resource) for v in dev.fixed] == [("mandatory", "gpu-toleration", "Service ml-dev/qwen")]
+    assert [(v.policy, v.resource) for v in dev.changed] == [("pinned-image", "ServingRuntime ml-dev/vllm")]
+    assert env_diff(result, "prod").policy is None  # a removed environment is not checked
+    assert result.mandatory == 1 and result.exit_code == 1
+
+
+def test_a_budget_exceeded_further_is_a_changed_violation_not_a_new_and_a_fixed_one():
+    base = [Violation("mandatory", "gpu-budget", "stack", "uses 20 GPUs at max scale; the budget is 16")]
+    head = [Violation("mandatory", "gpu-budget", "stack", "uses 28 GPUs at max scale; the budget is 16")]
+    delta = policy_delta(base, head)
+    assert (delta.new, delta.fixed, delta.changed, delta.head_mandatory) == ((), (), tuple(head), 1)
+
+
+def test_exit_codes_no_change_and_changes():
+    same = rendered_directory(FIXTURES / "base", "base")
+    assert compare(Project.at(ROOT), same, same, with_policy=False).exit_code == 0
+    assert fixture_result(with_policy=False).exit_code == 2
+
+
+def test_markdown_report_matches_the_golden_file(result):
+    """Regenerate with `make golden` and review the diff of tests/golden/diff.md."""
+    text = markdown_report(result)
+    assert text.startswith(MARKER + "\n")
+    assert GOLDEN_MARKDOWN.read_text(encoding="utf-8") == text
+
+
+def test_a_report_too_long_for_a_comment_drops_the_field_details(result, monkeypatch):
+    import components.diff.report as report
+
+    full = markdown_report(result)
+    monkeypatch.setattr(report, "COMMENT_LIMIT", len(full) - 1)
+    short = comment_markdown(result)
+    assert short.startswith(MARKER) and "spec.predictor.maxReplicas" not in short and "Field details left out" in short
+    assert "| dev | 1 added, 4 changed, 1 removed | 4 | 9 → 15 (+6) |" in short
+
+
+def test_cli_formats_and_exit_codes(capsys):
+    base, head = str(FIXTURES / "base"), str(FIXTURES / "head")
+    assert main(["diff", base, head, "--project", str(ROOT), "--format", "json", "--env", "dev"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert [env["environment"] for env in document["environments"]] == ["dev"]
+    assert document["environments"][0]["gpus"] == {"before": {"atMin": 4, "atMax": 9}, "after": {"atMin": 4, "atMax": 15}}
+    assert (document["exitCode"], document["mandatory"]) == (1, 1)
+    assert main(["diff", base, head, "--project", str(ROOT), "--no-policy", "--color", "always"]) == 2
+    out = capsys.readouterr().out
+    assert "\033[32m+ InferenceService ml-dev/summarize-v2\033[0m" in out and out.rstrip().endswith("Result: changes (exit 2)")
+    assert main(["diff", base, base, "--project", str(ROOT), "--no-policy"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("Result: no change (exit 0)")
+
+
+# --- git revisions ----------------------------------------------------------------------------------------
+
+
+def git(repo: Path, *args: str) -> str:
+    command = ["git", "-c", "user.name=modelfleet", "-c", "user.email=modelfleet@example.com", "-c", "commit.gpgsign=false", *args]
+    return subprocess.run(command, cwd=repo, check=True, capture_output=True, text=True).stdout
+
+
+def snapshot_of_tree(repo: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(repo)): path.read_bytes() for path in sorted(repo.rglob("*")) if path.is_file() and ".git" not in path.parts}
+
+
+@pytest.fixture
+def repo(tmp_path, crd_dir):
+    """A git repository holding a copy of this project (compiler, pack, stacks) in a subdirectory."""
+    repo = tmp_path / "repo"
+    project = repo / "serving"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("components", "policies", "stacks", "runtime-image"):
+        shutil.copytree(ROOT / name, project / name, ignore=ignore)
+    shutil.copy(ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
+    git(repo, "init", "-q", "-b", "main")
+    return project
+
+
+def run_diff(project: Path, *args: str) -> int:
+    return main(["diff", *args, "--project", str(project), "--crds", str(CRD_DIR)])
+
+
+def test_two_commits_compiled_by_their_own_revision_without_touching_the_working_tree(repo, capsys):
+    (repo.parent / "README.md").write_text("serving config\n")
+    git(repo.parent, "add", "README.md")
+    git(repo.parent, "commit", "-q", "-m", "before the project")  # a revision with no modelfleet project
+    git(repo.parent, "add", "-A")
+    git(repo.parent, "commit", "-q", "-m", "first")
+    stack = repo / "stacks" / "Pulumi.dev.yaml"
+    stack.write_text(stack.read_text().replace("engine: {maxModelLen: 4096}", "engine: {maxModelLen: 8192}"))
+    git(repo.parent, "commit", "-q", "-am", "longer context in dev")
+    stack.write_text(stack.read_text().replace("- name: granite\n", "- name: granite\n      enabled: false\n"))  # uncommitted
+    before = snapshot_of_tree(repo.parent)
+    status = git(repo.parent, "status", "--porcelain")
+
+    assert run_diff(repo, "HEAD~1", "HEAD", "--no-policy") == 2
+    out = capsys.readouterr().out
+    assert "modelfleet diff: HEAD~1 (" in out and "engine --max-model-len: 4096 → 8192" in out
+    assert "prod: no change" in out
+
+    assert run_diff(repo, "HEAD", "--no-policy", "--env", "dev") == 2  # against the working tree
+    assert "- InferenceService ml-dev/granite" in capsys.readouterr().out
+
+    assert run_diff(repo, "HEAD~2", "HEAD", "--format", "json", "--no-policy") == 2
+    document = json.loads(capsys.readouterr().out)
+    assert document["notes"][0].endswith("has no Pulumi.yaml at serving/: every environment is new")
+    assert {env["status"] for env in document["environments"]} == {"added"}
+
+    assert snapshot_of_tree(repo.parent) == before
+    assert git(repo.parent, "status", "--porcelain") == status
+    assert len(git(repo.parent, "worktree", "list").splitlines()) == 1
+
+
+def test_a_revision_that_does_not_compile_is_an_error_located_in_that_revision(repo, capsys):
+    stack = repo / "stacks" / "Pulumi.dev.yaml"
+    good = stack.read_text()
+    stack.write_text(good.replace("maxModelLen: 4096", "maxModelLength: 4096"))
+    git(repo.parent, "add", "-A")
+    git(repo.parent, "commit", "-q", "-m", "broken")
+    stack.write_text(good)  # fixed in the working tree
+    assert run_diff(repo, "HEAD", "--no-policy") == 1
+    err = capsys.readouterr().err
+    assert "HEAD:stacks/Pulumi.dev.yaml:" in err and "maxModelLength" in err and "Traceback" not in err
+    assert err.rstrip().endswith("diff failed: a side could not be compiled or read")
+
+
+def test_an_unknown_revision_is_a_one_line_error(repo, capsys):
+    git(repo.parent, "add", "-A")
+    git(repo.parent, "commit", "-q", "-m", "first")
+    assert run_diff(repo, "no-such-branch", "--no-policy") == 1
+    assert "no-such-branch: neither a directory nor a commit of this repository" in capsys.readouterr().err
+
+
+def test_a_change_over_the_gpu_budget_is_a_new_mandatory_violation(repo, capsys):
+    git(repo.parent, "add", "-A")
+    git(repo.parent, "commit", "-q", "-m", "first")
+    stack = repo / "stacks" / "Pulumi.dev.yaml"
+    llama = "engine: {maxModelLen: 4096}\n      scaling: {minReplicas: 0, maxReplicas: 1}"
+    assert llama in stack.read_text()
+    stack.write_text(stack.read_text().replace(llama, llama.replace("maxReplicas: 1", "maxReplicas: 20")))
+    assert run_diff(repo, "HEAD", "--env", "dev", "--format", "markdown") == 1
+    out = capsys.readouterr().out
+    assert "| dev | 1 changed | 2 | 7 → 26 (+19) |" in out
+    assert "- new: **mandatory** `gpu-budget` on `stack`:" in out
