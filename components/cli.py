@@ -36,12 +36,14 @@ def cmd_render(args: argparse.Namespace) -> int:
     compiled = compile_environments(project, _environments(project, args.env), load_schemas(project, args.crds))
     out = args.out if args.out is not None else project.root / "rendered"
     _print_notices(compiled)
-    trees = {item.env: render_files(item.env, item.objects) for item in compiled}
+    trees = {item.env: render_files(item.env, item.objects, item.gitops_objects) for item in compiled}
     for env in trees:
         check_writable(out / env)  # refuse before writing anything
-    for env, files in trees.items():
-        write_tree(out / env, files)
-        print(f"{env}: {len(files) - 2} objects -> {project.display(out / env)}")
+    for item in compiled:
+        write_tree(out / item.env, trees[item.env])
+        count = len(item.gitops_objects)
+        engines = f", {count} GitOps engine object{'s' * (count != 1)} -> {project.display(out / item.env / 'gitops')}" if count else ""
+        print(f"{item.env}: {len(item.objects)} objects -> {project.display(out / item.env)}{engines}")
     return EXIT_OK
 
 
@@ -108,12 +110,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
         # Imported here: only this command needs git, the pack protocol and the report formats.
         from .diff.compare import EXIT_ERROR, compare
         from .diff.report import render
-        from .diff.sources import DiffInputError, snapshot
+        from .diff.sources import DiffInputError, snapshots
         from .policy_check.analyzer_client import PolicyPackError
 
         try:
-            head = snapshot(project, args.head, args.crds)
-            base = snapshot(project, args.base, args.crds)
+            base, head = snapshots(project, args.base, args.head, args.crds)
             result = compare(project, base, head, args.env, with_policy=not args.no_policy)
         except DiffInputError as error:
             for line in error.lines:

@@ -288,6 +288,8 @@ def test_an_unknown_revision_is_a_one_line_error(repo, capsys):
     git(repo.parent, "commit", "-q", "-m", "first")
     assert run_diff(repo, "no-such-branch", "--no-policy") == 1
     assert "no-such-branch: neither a directory nor a commit of this repository" in capsys.readouterr().err
+    assert run_diff(repo, "nope-1", "nope-2", "--no-policy") == 1  # both sides' problems in one run
+    assert [line.split(":")[0] for line in capsys.readouterr().err.splitlines()] == ["nope-1", "nope-2", "diff failed"]
 
 
 def test_a_change_over_the_gpu_budget_is_a_new_mandatory_violation(repo, capsys):

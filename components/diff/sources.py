@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +27,7 @@ import yaml
 from ..compile import compile_environments, crd_directory, load_schemas
 from ..policy_check.manifest_files import NOT_OBJECTS, load_manifests
 from ..render import KUSTOMIZATION, OWNER_MARKER, render_files
-from ..stack_files import PROJECT_FILE, Project
+from ..stack_files import PROJECT_FILE, Project, SpecError
 
 _LOCATED = re.compile(r"^[^\s:]+:\d+:\d+: ")  # file:line:col: (a located problem, shown as revision:file:line:col)
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -130,3 +131,20 @@ def snapshot(project: Project, side: str | None, crds: Path | None) -> Snapshot:
     if Path(side).is_dir():
         return rendered_directory(Path(side), side)
     return git_revision(project, side, crds)
+
+
+def snapshots(project: Project, base: str, head: str | None, crds: Path | None) -> tuple[Snapshot, Snapshot]:
+    """Both sides, compiled side by side; the problems of both are reported together."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(snapshot, project, side, crds) for side in (base, head)]
+    sides, lines = [], []
+    for future in futures:
+        try:
+            sides.append(future.result())
+        except DiffInputError as error:
+            lines += error.lines
+        except SpecError as error:
+            lines += [str(problem) for problem in error.problems]
+    if lines:
+        raise DiffInputError(lines)
+    return sides[0], sides[1]
