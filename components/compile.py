@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .builders.environment import build_environment
+from .builders.gitops import build_gitops, gitops_target, name_problem
+from .gitops_schema import validate_gitops_object
 from .manifest_schema import ManifestSchemas, ManifestSchemaError
+from .merge import locate
 from .notices import environment_notices
 from .plan import EnvironmentPlan
 from .resolve import resolve
 from .source_yaml import Position, SourceProblem
-from .stack_files import Project, SpecError, load_stack
+from .stack_files import LoadedStack, Project, SpecError, load_stack
 
 CRD_DIR_VARIABLE = "MODELFLEET_CRD_DIR"
 
@@ -23,6 +26,9 @@ class CompiledEnvironment:
     plan: EnvironmentPlan
     objects: list[dict]
     notices: list[str]
+    gitops_objects: list[dict] = field(default_factory=list)
+    """Argo CD / Flux objects for rendered/<env>/gitops/: rendered only, never registered by Pulumi nor checked
+    by the policy pack (they are not part of `objects`)."""
 
 
 def crd_directory(project: Project, given: Path | None) -> Path:
@@ -48,6 +54,21 @@ def schema_problems(project: Project, env: str, objects: list[dict], schemas: Ma
     return [SourceProblem(where, "", f"built {problem}") for obj in objects for problem in schemas.validate(obj)]
 
 
+def gitops_objects(project: Project, loaded: LoadedStack, plan: EnvironmentPlan) -> tuple[list[dict], list[SourceProblem]]:
+    """The environment's GitOps engine objects (none without modelfleet:gitops), validated against the strict
+    schemas of components/gitops_schema.py, which need no CRD directory; and the problems found."""
+    spec = loaded.spec.gitops
+    if spec is None:
+        return [], []
+    target = gitops_target(spec, loaded.env, plan)
+    unusable = name_problem(target)
+    if unusable is not None:
+        return [], [SourceProblem(locate(loaded.provenance, ("gitops",)), "gitops", unusable)]
+    objects = build_gitops(target)
+    where = Position(project.display(project.stack_file(loaded.env)), 1, 1)
+    return objects, [SourceProblem(where, "", f"built {problem}") for obj in objects for problem in validate_gitops_object(obj)]
+
+
 def compile_environments(project: Project, envs: list[str], schemas: ManifestSchemas | None) -> list[CompiledEnvironment]:
     """Compile every environment; raises SpecError with the problems of all of them at once."""
     problems: list[SourceProblem] = []
@@ -59,14 +80,17 @@ def compile_environments(project: Project, envs: list[str], schemas: ManifestSch
             problems.append(SourceProblem(Position(project.display(project.stack_file(env)), 1, 1), "", f"no stack file for environment '{env}'; environments: {listed}"))
             continue
         try:
-            plan = resolve(load_stack(project, env))
+            loaded = load_stack(project, env)
+            plan = resolve(loaded)
         except SpecError as error:
             problems.extend(error.problems)
             continue
         objects = build_environment(plan)
         if schemas is not None:
             problems.extend(schema_problems(project, env, objects, schemas))
-        compiled.append(CompiledEnvironment(env, plan, objects, environment_notices(plan, objects)))
+        engine_objects, found = gitops_objects(project, loaded, plan)
+        problems.extend(found)
+        compiled.append(CompiledEnvironment(env, plan, objects, environment_notices(plan, objects), engine_objects))
     if problems:
         raise SpecError(problems)
     return compiled

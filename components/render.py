@@ -1,5 +1,9 @@
 """Write an environment's objects as a GitOps tree: one YAML file per object plus a kustomization.yaml.
 
+The GitOps engine objects of the environment (Argo CD Application, Flux GitRepository + Kustomization), if any,
+go to the gitops/ subdirectory, one file per object, and are not listed in kustomization.yaml: the engine builds
+that kustomization, and must not manage (or prune) the objects that bootstrap it.
+
 The output is byte-identical for identical input, written atomically (the old tree stays whole until the
 new one is complete, then is replaced at once, which also prunes files of removed objects), and only into
 directories modelfleet created itself (they carry a marker file).
@@ -10,11 +14,13 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Iterable
 
 import yaml
 
 OWNER_MARKER = ".modelfleet-rendered"
 KUSTOMIZATION = "kustomization.yaml"
+GITOPS_DIR = "gitops"
 _TOP_LEVEL_ORDER = ("apiVersion", "kind", "metadata", "spec")
 
 
@@ -52,11 +58,16 @@ def dump_object(obj: dict) -> str:
     return yaml.dump(ordered, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1 << 16)
 
 
-def render_files(env: str, objects: list[dict]) -> dict[str, str]:
-    """File name -> content of an environment's tree, kustomization.yaml and the owner marker included."""
+def render_files(env: str, objects: list[dict], gitops_objects: Iterable[dict] = ()) -> dict[str, str]:
+    """File name -> content of an environment's tree, kustomization.yaml and the owner marker included; the
+    GitOps engine objects under gitops/ (names relative to the tree, '/'-separated), not in the kustomization."""
     files = {object_file_name(obj): dump_object(obj) for obj in objects}
     if len(files) != len(objects):
         raise RenderError(f"{env}: two objects share a kind, namespace and name")
+    gitops_objects = list(gitops_objects)
+    engine_files = {f"{GITOPS_DIR}/{object_file_name(obj)}": dump_object(obj) for obj in gitops_objects}
+    if len(engine_files) != len(gitops_objects):
+        raise RenderError(f"{env}: two GitOps engine objects share a kind, namespace and name")
     kustomization = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
@@ -64,6 +75,7 @@ def render_files(env: str, objects: list[dict]) -> dict[str, str]:
     }
     files[KUSTOMIZATION] = "# Rendered by `modelfleet render`; do not edit.\n" + yaml.dump(kustomization, Dumper=_Dumper, sort_keys=False, default_flow_style=False)
     files[OWNER_MARKER] = f"modelfleet render output for environment {env}; the whole directory is replaced on every render.\n"
+    files.update(engine_files)
     return files
 
 
@@ -83,7 +95,10 @@ def write_tree(target: Path, files: dict[str, str]) -> None:
     staging.mkdir()
     try:
         for name, content in sorted(files.items()):
-            (staging / name).write_bytes(content.encode("utf-8"))
+            path = staging / name
+            if path.parent != staging:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content.encode("utf-8"))
         if target.exists():
             os.replace(target, retired)
         os.replace(staging, target)

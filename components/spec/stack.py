@@ -6,6 +6,7 @@ from pydantic import Field
 
 from .base import SpecModel
 from .environment import Environment
+from .gitops import GitOps
 from .gpu_pool import GpuPool
 from .model import Model
 from .ray_cluster import RayCluster
@@ -25,6 +26,11 @@ class StackSpec(SpecModel):
     runtimes: list[Runtime] = Field(default_factory=list, description="Serving runtimes.")
     models: list[Model] = Field(default_factory=list, description="Served models.")
     ray_clusters: list[RayCluster] = Field(default_factory=list, description="Standalone KubeRay clusters.")
+    gitops: GitOps | None = Field(
+        None,
+        description="Argo CD and/or Flux objects syncing this environment's rendered tree from the deploy branch, "
+        "written to rendered/<env>/gitops/ by `modelfleet render` (never deployed by Pulumi).",
+    )
 
 
 CONFIG_KEYS = tuple(field.alias for field in StackSpec.model_fields.values())
