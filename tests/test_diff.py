@@ -255,6 +255,19 @@ def test_two_commits_compiled_by_their_own_revision_without_touching_the_working
     assert run_diff(repo, "HEAD", "--no-policy", "--env", "dev") == 2  # against the working tree
     assert "- InferenceService ml-dev/granite" in capsys.readouterr().out
 
+    qa = repo / "stacks" / "Pulumi.qa.yaml"  # a new environment, with no history
+    qa.write_text(stack.read_text().replace("namespace: ml-dev", "namespace: ml-qa"))
+    prod = repo / "stacks" / "Pulumi.prod.yaml"
+    prod_text = prod.read_text()
+    prod.unlink()  # a deleted environment
+    assert run_diff(repo, "HEAD", "--no-policy", "--format", "json") == 2
+    statuses = {env["environment"]: env["status"] for env in json.loads(capsys.readouterr().out)["environments"]}
+    assert statuses == {"dev": "changed", "prod": "removed", "qa": "added", "staging": "unchanged"}
+    assert run_diff(repo, "HEAD", "--env", "qa") == 1  # checking a new environment needs its policy config
+    assert "policies/config/qa.json:1:1: no policy config file for environment 'qa'" in capsys.readouterr().err
+    qa.unlink()
+    prod.write_text(prod_text)
+
     assert run_diff(repo, "HEAD~2", "HEAD", "--format", "json", "--no-policy") == 2
     document = json.loads(capsys.readouterr().out)
     assert document["notes"][0].endswith("has no Pulumi.yaml at serving/: every environment is new")
