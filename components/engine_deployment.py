@@ -6,6 +6,7 @@ import pulumi
 from pydantic import BaseModel, ConfigDict
 
 from .builders.engine_deployment import build_engine_deployment
+from .engine_image_build import EngineImage
 from .k8s_objects import register_object
 from .plan import EnvironmentPlan, ModelPlan
 
@@ -15,6 +16,8 @@ class EngineDeploymentArgs(BaseModel):
 
     environment: EnvironmentPlan
     model: ModelPlan
+    engine_image: EngineImage | None = None
+    """The engine image built in the stack, if any: objects run its ref where they name its tag."""
 
 
 class EngineDeployment(pulumi.ComponentResource):
@@ -23,7 +26,7 @@ class EngineDeployment(pulumi.ComponentResource):
     def __init__(self, name: str, args: EngineDeploymentArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("modelfleet:serving:EngineDeployment", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.objects = [register_object(obj, child) for obj in build_engine_deployment(args.model, args.environment)]
+        self.objects = [register_object(obj, child, args.engine_image) for obj in build_engine_deployment(args.model, args.environment)]
         self.service_name = pulumi.Output.from_input(args.model.name)
         self.url = pulumi.Output.from_input(args.model.url)
         self.register_outputs({"service_name": self.service_name, "url": self.url})

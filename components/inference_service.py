@@ -6,6 +6,7 @@ import pulumi
 from pydantic import BaseModel, ConfigDict
 
 from .builders.inference_service import build_inference_service
+from .engine_image_build import EngineImage
 from .k8s_objects import register_object
 from .plan import EnvironmentPlan, ModelPlan
 
@@ -15,6 +16,8 @@ class InferenceServiceArgs(BaseModel):
 
     environment: EnvironmentPlan
     model: ModelPlan
+    engine_image: EngineImage | None = None
+    """The engine image built in the stack, if any: objects run its ref where they name its tag."""
 
 
 class InferenceService(pulumi.ComponentResource):
@@ -22,7 +25,7 @@ class InferenceService(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: InferenceServiceArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("modelfleet:serving:InferenceService", name, None, opts)
-        self.isvc = register_object(build_inference_service(args.model, args.environment), pulumi.ResourceOptions(parent=self))
+        self.isvc = register_object(build_inference_service(args.model, args.environment), pulumi.ResourceOptions(parent=self), args.engine_image)
         self.isvc_name = pulumi.Output.from_input(args.model.name)
         self.url = pulumi.Output.from_input(args.model.url)
         self.register_outputs({"isvc_name": self.isvc_name, "url": self.url})

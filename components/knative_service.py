@@ -6,6 +6,7 @@ import pulumi
 from pydantic import BaseModel, ConfigDict
 
 from .builders.knative_service import build_knative_service
+from .engine_image_build import EngineImage
 from .k8s_objects import register_object
 from .plan import EnvironmentPlan, ModelPlan
 
@@ -15,6 +16,8 @@ class KnativeServiceArgs(BaseModel):
 
     environment: EnvironmentPlan
     model: ModelPlan
+    engine_image: EngineImage | None = None
+    """The engine image built in the stack, if any: objects run its ref where they name its tag."""
 
 
 class KnativeService(pulumi.ComponentResource):
@@ -22,7 +25,7 @@ class KnativeService(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: KnativeServiceArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("modelfleet:serving:KnativeService", name, None, opts)
-        self.service = register_object(build_knative_service(args.model, args.environment), pulumi.ResourceOptions(parent=self))
+        self.service = register_object(build_knative_service(args.model, args.environment), pulumi.ResourceOptions(parent=self), args.engine_image)
         self.service_name = pulumi.Output.from_input(args.model.name)
         self.url = pulumi.Output.from_input(args.model.url)
         self.register_outputs({"service_name": self.service_name, "url": self.url})

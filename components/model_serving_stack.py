@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict
 from .builders.environment import build_model, knative_features_object
 from .builders.namespace import build_namespace
 from .engine_deployment import EngineDeployment, EngineDeploymentArgs
+from .engine_image_build import EngineImage, EngineImageArgs
 from .inference_service import InferenceService, InferenceServiceArgs
 from .k8s_objects import register_object
 from .knative_service import KnativeService, KnativeServiceArgs
@@ -26,9 +27,13 @@ _BACKENDS = {
 }
 
 
-def _serving_component(model: ModelPlan, env: EnvironmentPlan, opts: pulumi.ResourceOptions) -> pulumi.ComponentResource:
+ENGINE_IMAGE_NAME = "engine-image"
+
+
+def _serving_component(model: ModelPlan, env: EnvironmentPlan, image: EngineImage | None,
+                       opts: pulumi.ResourceOptions) -> pulumi.ComponentResource:
     component, args = _BACKENDS[model.backend]
-    return component(model.name, args(environment=env, model=model), opts)
+    return component(model.name, args(environment=env, model=model, engine_image=image), opts)
 
 
 class ModelServingStackArgs(BaseModel):
@@ -38,8 +43,8 @@ class ModelServingStackArgs(BaseModel):
 
 
 class ModelServingStack(pulumi.ComponentResource):
-    """Namespace (if owned), storage, runtimes, then models and Ray clusters depending on them, and the Knative
-    feature flags they need (if owned). Outputs each model's URL."""
+    """Namespace (if owned), storage, the engine image (if built in the stack), runtimes, then models and Ray
+    clusters depending on them, and the Knative feature flags they need (if owned). Outputs each model's URL."""
 
     def __init__(self, name: str, args: ModelServingStackArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("modelfleet:stack:ModelServingStack", name, None, opts)
@@ -49,11 +54,18 @@ class ModelServingStack(pulumi.ComponentResource):
         if env.create_namespace:
             foundations.append(register_object(build_namespace(env), child))
         scoped = pulumi.ResourceOptions(parent=self, depends_on=list(foundations))
+        # objects naming the image's tag get its ref (<tag>@<digest>) and depend on it (k8s_objects.register_object)
+        self.engine_image = None
+        if env.image_build is not None:
+            self.engine_image = EngineImage(ENGINE_IMAGE_NAME, EngineImageArgs(build=env.image_build), child)
+        image = self.engine_image
         storages = [ModelStorage(s.name, ModelStorageArgs(environment=env, storage=s), scoped) for s in env.storages]
-        runtimes = [ServingRuntime(r.name, ServingRuntimeArgs(environment=env, runtime=r), scoped) for r in env.runtimes]
+        runtimes = [ServingRuntime(r.name, ServingRuntimeArgs(environment=env, runtime=r, engine_image=image), scoped)
+                    for r in env.runtimes]
         after = pulumi.ResourceOptions(parent=self, depends_on=[*foundations, *storages, *runtimes])
-        self.services = [_serving_component(model, env, after) for model in env.models]
-        self.ray_clusters = [RayCluster(c.name, RayClusterArgs(environment=env, cluster=c), scoped) for c in env.ray_clusters]
+        self.services = [_serving_component(model, env, image, after) for model in env.models]
+        self.ray_clusters = [RayCluster(c.name, RayClusterArgs(environment=env, cluster=c, engine_image=image), scoped)
+                             for c in env.ray_clusters]
         model_objects = [obj for model in env.models for obj in build_model(model, env)]
         for notice in environment_notices(env, model_objects):
             pulumi.log.warn(notice, resource=self)

@@ -128,6 +128,18 @@ class ModelPlan:
 
 
 @dataclass(frozen=True)
+class ImageBuildPlan:
+    """The engine image `pulumi up` builds in the stack (modelfleet:imageBuild); paths relative to the project root."""
+
+    context: str                       # build context directory, e.g. runtime-image
+    dockerfile: str                    # <context>/Dockerfile
+    tag: str                           # <repository>:<engineVersion>-<12 hex of the context's content digest>
+    platforms: tuple[str, ...]
+    push: bool
+    engine_version: str                # from <context>/image.lock
+
+
+@dataclass(frozen=True)
 class EnvironmentPlan:
     name: str
     namespace: str
@@ -142,3 +154,4 @@ class EnvironmentPlan:
     manage_knative_features: bool
     domain: str
     notes: tuple[str, ...] = ()          # found while resolving, shown as warnings
+    image_build: ImageBuildPlan | None = None  # the engine image built by `pulumi up`; its tag is in the manifests

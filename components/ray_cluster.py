@@ -6,6 +6,7 @@ import pulumi
 from pydantic import BaseModel, ConfigDict
 
 from .builders.ray import build_ray_cluster
+from .engine_image_build import EngineImage
 from .k8s_objects import register_object
 from .plan import EnvironmentPlan, RayClusterPlan
 
@@ -15,6 +16,8 @@ class RayClusterArgs(BaseModel):
 
     environment: EnvironmentPlan
     cluster: RayClusterPlan
+    engine_image: EngineImage | None = None
+    """The engine image built in the stack, if any: objects run its ref where they name its tag."""
 
 
 class RayCluster(pulumi.ComponentResource):
@@ -22,6 +25,6 @@ class RayCluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: RayClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("modelfleet:ray:RayCluster", name, None, opts)
-        self.ray_cluster = register_object(build_ray_cluster(args.cluster, args.environment), pulumi.ResourceOptions(parent=self))
+        self.ray_cluster = register_object(build_ray_cluster(args.cluster, args.environment), pulumi.ResourceOptions(parent=self), args.engine_image)
         self.cluster_name = pulumi.Output.from_input(args.cluster.name)
         self.register_outputs({"cluster_name": self.cluster_name})

@@ -6,6 +6,7 @@ import pulumi
 from pydantic import BaseModel, ConfigDict
 
 from .builders.ray import build_ray_service
+from .engine_image_build import EngineImage
 from .k8s_objects import register_object
 from .plan import EnvironmentPlan, ModelPlan
 
@@ -15,6 +16,8 @@ class RayServiceArgs(BaseModel):
 
     environment: EnvironmentPlan
     model: ModelPlan
+    engine_image: EngineImage | None = None
+    """The engine image built in the stack, if any: objects run its ref where they name its tag."""
 
 
 class RayService(pulumi.ComponentResource):
@@ -23,7 +26,7 @@ class RayService(pulumi.ComponentResource):
     def __init__(self, name: str, args: RayServiceArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("modelfleet:ray:RayService", name, None, opts)
         model = args.model
-        self.ray_service = register_object(build_ray_service(model, args.environment), pulumi.ResourceOptions(parent=self))
+        self.ray_service = register_object(build_ray_service(model, args.environment), pulumi.ResourceOptions(parent=self), args.engine_image)
         self.service_name = pulumi.Output.from_input(model.name)
         self.url = pulumi.Output.from_input(model.url)
         self.register_outputs({"service_name": self.service_name, "url": self.url})

@@ -56,10 +56,11 @@ def resolve(loaded: LoadedStack) -> EnvironmentPlan:
     environment = spec.environment
     pools = by_name(spec.gpu_pools)
     storage_plans = {name: (index, _storage_plan(storage, environment.namespace)) for name, (index, storage) in by_name(spec.storage).items()}
-    runtimes, notes = resolve_engine_images(spec.runtimes, loaded.project_root, problems)
+    runtimes, notes, image_build = resolve_engine_images(spec.runtimes, loaded.project_root, problems, spec.image_build)
     if problems.items:  # models cannot be checked against an engine whose image lock is unreadable
         raise SpecError(_located(loaded, problems))
-    refs = References(environment, by_name(runtimes), storage_plans, pools)
+    built = frozenset({image_build.tag}) if image_build is not None else frozenset()
+    refs = References(environment, by_name(runtimes), storage_plans, pools, built)
 
     models = [plan for index, model in enumerate(spec.models) if model.enabled
               for plan in [resolve_model(index, model, refs, problems)] if plan is not None]
@@ -85,4 +86,5 @@ def resolve(loaded: LoadedStack) -> EnvironmentPlan:
         manage_knative_features=environment.platform.manage_knative_features,
         domain=environment.cluster_domain,
         notes=tuple(notes),
+        image_build=image_build,
     )

@@ -41,6 +41,7 @@ class References:
     runtimes: dict
     storages: dict   # name -> (index, StoragePlan)
     pools: dict
+    built_images: frozenset[str] = frozenset()  # tags of images `pulumi up` builds, deployed as <tag>@<digest>
 
 
 @dataclass(frozen=True)
@@ -103,14 +104,20 @@ def _engine_source(model: Model, refs: References, at: tuple, problems: Problems
     return None
 
 
-def _vllm_runtime_version(runtime: Runtime, requested: str | None, at: tuple, problems: Problems) -> str | None:
+def _vllm_runtime_version(runtime: Runtime, requested: str | None, at: tuple, problems: Problems,
+                          built_images: frozenset[str] = frozenset()) -> str | None:
     """runtimeVersion for a model on a compiled vLLM runtime.
 
     KServe rewrites the runtime image's trailing ':<tag>' to ':<runtimeVersion>'. On a digest-pinned image
     that corrupts the digest; on a tagged image any other tag runs an engine the flags were not compiled for.
-    So the only safe value is the image's own tag, which is also the default.
+    So the only safe value is the image's own tag, which is also the default. An image the stack builds is
+    written as its tag but deployed by `pulumi up` as <tag>@<digest>: it is digest-pinned, runtimeVersion stays unset.
     """
     image = runtime.vllm.image
+    if image in built_images:
+        if requested is not None:
+            problems.add(at + ("runtimeVersion",), f"runtime '{runtime.name}' runs the image the stack builds (imageBuild), which `pulumi up` deploys pinned by digest; KServe would replace the digest with runtimeVersion and break the image; remove runtimeVersion (the digest already pins the engine)")
+        return None
     tag = image_tag(image)
     if requested is None:
         return tag
@@ -307,7 +314,7 @@ def resolve_model(index: int, model: Model, refs: References, problems: Problems
     if model.backend == "kserve" and runtime is not None and runtime.builtin is not None:
         runtime_version = model.runtime_version or runtime.version
     elif model.backend == "kserve" and runtime is not None and runtime.vllm is not None:
-        runtime_version = _vllm_runtime_version(runtime, model.runtime_version, at, problems)
+        runtime_version = _vllm_runtime_version(runtime, model.runtime_version, at, problems, refs.built_images)
 
     env = list(model.env)
     storage_uri = storage_key = storage_sa = pull_secret = source = None

@@ -66,6 +66,11 @@ Version = Annotated[str, StringConstraints(pattern=r"^v?[0-9]+(\.[0-9]+){0,2}([-
 """A version such as '0.15', 'v0.15.2' or '0.6.3.post1'."""
 
 
+def shown_value(value: str) -> str:
+    """A value quoted in an error message, cut to 60 characters so a pasted blob does not flood the output."""
+    return value if len(value) <= 60 else value[:57] + "..."
+
+
 def version_tuple(version: str) -> tuple[int, ...]:
     """The numeric release part of a version string: 'v0.15.2-rc1' -> (0, 15, 2)."""
     numbers = re.match(r"^v?([0-9]+(?:\.[0-9]+)*)", version)

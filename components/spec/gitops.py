@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
 
-from .base import Dns1123Label, ObjectName, SpecModel
+from .base import Dns1123Label, ObjectName, SpecModel, shown_value
 
 _CREDENTIALS_IN_URL = re.compile(r"^(https?://[^/\s]*@|[a-z+]+://[^/@\s]*:[^/@\s]*@)")
 _HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]+)?/[^\s]*[^\s/]$")
@@ -33,7 +33,7 @@ def _git_url(value: str) -> str:
             "the URL carries credentials; remove them and give Argo CD repository credentials or flux.secretRef instead"
         )
     if not (_HTTPS_URL.match(value) or _SSH_URL.match(value) or SCP_LIKE_URL.match(value)):
-        shown = value if len(value) <= 60 else value[:57] + "..."
+        shown = shown_value(value)
         raise ValueError(
             f"'{shown}' is not an https:// or ssh git URL; write e.g. https://github.com/acme/model-serving.git "
             "or ssh://git@github.com/acme/model-serving.git"
@@ -53,7 +53,7 @@ _BRANCH = re.compile(r"^(?!-)(?!/)(?!.*\.\.)(?!.*//)(?!.*@\{)(?!.*/\.)(?!.*\.loc
 
 def _branch(value: str) -> str:
     if value in ("@", "HEAD") or value.startswith(("refs/", ".")) or not _BRANCH.match(value):
-        shown = value if len(value) <= 60 else value[:57] + "..."
+        shown = shown_value(value)
         raise ValueError(f"'{shown}' is not a git branch name; write the short name, e.g. deploy")
     return value
 
@@ -69,7 +69,7 @@ Branch = Annotated[
 def _repository_path(value: str) -> str:
     parts = value.removeprefix("./").split("/")
     if any(part in ("", ".", "..") or part != part.strip() for part in parts) or "\\" in value:
-        shown = value if len(value) <= 60 else value[:57] + "..."
+        shown = shown_value(value)
         raise ValueError(
             f"'{shown}' is not a directory inside the repository; write it relative to the repository root, "
             "without '..' or a trailing '/', e.g. rendered/prod"
@@ -106,7 +106,7 @@ _CLUSTER_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s]*)?$")
 
 def _cluster_url(value: str) -> str:
     if not _CLUSTER_URL.match(value):
-        shown = value if len(value) <= 60 else value[:57] + "..."
+        shown = shown_value(value)
         raise ValueError(
             f"'{shown}' is not the https:// URL of a Kubernetes API server; write e.g. https://kubernetes.default.svc"
         )

@@ -8,6 +8,7 @@ from .base import SpecModel
 from .environment import Environment
 from .gitops import GitOps
 from .gpu_pool import GpuPool
+from .image_build import ImageBuild
 from .model import Model
 from .ray_cluster import RayCluster
 from .runtime import Runtime
@@ -24,6 +25,12 @@ class StackSpec(SpecModel):
     gpu_pools: list[GpuPool] = Field(default_factory=list, description="GPU node pools models can request.")
     storage: list[Storage] = Field(default_factory=list, description="Storage connections holding model files.")
     runtimes: list[Runtime] = Field(default_factory=list, description="Serving runtimes.")
+    image_build: ImageBuild | None = Field(
+        None,
+        description="Build the engine image in the stack with `pulumi up` (pulumi-docker-build) for runtimes whose "
+        "vllm.imageLock is <context>/image.lock, instead of the image the runtime-image workflow pushed. Off by "
+        "default: CI builds are the GitOps path.",
+    )
     models: list[Model] = Field(default_factory=list, description="Served models.")
     ray_clusters: list[RayCluster] = Field(default_factory=list, description="Standalone KubeRay clusters.")
     gitops: GitOps | None = Field(
