@@ -233,6 +233,26 @@ def vllm_option_problems(options: EngineOptions, engine_version: str) -> list[Pr
     return problems + _extra_arg_problems(options.extra_args, VLLM_FLAGS, "vLLM", engine_version, VLLM_DASHED_NAMES_ONLY)
 
 
+# vLLM's weight-only kernels read the quantization_config a checkpoint was saved with; a checkpoint of another
+# method (or none) fails at load with "Quantization method specified in the model config ... does not match".
+VLLM_CHECKPOINT_KERNELS = {
+    "awq": frozenset({"awq", "awq_marlin"}),
+    "gptq": frozenset({"gptq", "gptq_marlin", "gptq_marlin_24", "marlin", "gptq_bitblas"}),
+}
+
+
+def checkpoint_quantization_problem(checkpoint: str | None, quantization: str | None) -> str | None:
+    """Why engine.quantization cannot load a checkpoint quantized with `checkpoint` ('none': not quantized)."""
+    if checkpoint is None or quantization is None:
+        return None
+    needs = next((method for method, kernels in VLLM_CHECKPOINT_KERNELS.items() if quantization in kernels), None)
+    if needs is None or checkpoint == needs:
+        return None
+    if checkpoint == "none":
+        return f"{quantization} loads checkpoints quantized with {needs.upper()}, and this one is not quantized (checkpointQuantization: none); remove quantization or serve a checkpoint quantized with {needs.upper()}"
+    return f"{quantization} loads checkpoints quantized with {needs.upper()}, and this one is quantized with {checkpoint} (checkpointQuantization); remove quantization (vLLM then reads the checkpoint's method) or serve a checkpoint quantized with {needs.upper()}"
+
+
 def _tgi_settings(options: TgiOptions, version: str) -> _Settings:
     max_input = "--max-input-tokens" if TGI_FLAGS["--max-input-tokens"].covers(version) else "--max-input-length"
     settings = _Settings()

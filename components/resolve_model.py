@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .autoscaling import DEPLOYMENT, KNATIVE, MULTI_NODE, RAY, STANDARD, resolve_autoscaling
 from .builtin_runtimes import BUILTIN_RUNTIMES
-from .engine_args import tgi_args, tgi_option_problems, vllm_args, vllm_engine_kwargs, vllm_engine_kwargs_problems, vllm_option_problems
+from .engine_args import checkpoint_quantization_problem, tgi_args, tgi_option_problems, vllm_args, vllm_engine_kwargs, vllm_engine_kwargs_problems, vllm_option_problems
 from .engine_image import engine_launch
 from .gpu_placement import gpu_placement, over_node_size
 from .plan import MODEL_DIR, SERVING_PORT, EngineContainer, GpuPlacement, ModelPlan, StoragePlan
@@ -177,6 +177,9 @@ def _check_engine_options(model: Model, runtime: Runtime, at: tuple, problems: P
         found = [(("engine", *path), message) for path, message in vllm_option_problems(model.engine, runtime.vllm.version)]
         if model.backend == "ray":
             found += [(("engine", *path), message) for path, message in vllm_engine_kwargs_problems(model.engine)]
+        mismatch = checkpoint_quantization_problem(model.checkpoint_quantization, model.engine.quantization)
+        if mismatch is not None:
+            found.append((("engine", "quantization"), mismatch))
     if model.tgi is not None and runtime.tgi is not None:
         found = [(("tgi", *path), message) for path, message in tgi_option_problems(model.tgi, runtime.tgi.version)]
     for path, message in found:

@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from components.engine_args import (
+    checkpoint_quantization_problem,
     tgi_args,
     tgi_option_problems,
     vllm_args,
@@ -17,6 +18,7 @@ from components.engine_args import (
 )
 from components.engine_flags import VLLM_FLAGS, VLLM_KV_CACHE_DTYPES, VLLM_QUANTIZATION, release
 from components.spec.engine import EngineOptions, TgiOptions
+from tests.test_spec_errors import problems_of
 
 
 def vllm(**fields) -> EngineOptions:
@@ -314,4 +316,40 @@ def test_tgi_prefill_batch_must_hold_a_prompt_before_2_4_0():
     assert tgi_option_problems(tgi(maxInputTokens=1500, maxTotalTokens=8000), "1.4.5") == []
     assert tgi_option_problems(tgi(maxInputTokens=5000, maxTotalTokens=8000), "1.4.5") == [
         (("maxInputTokens",), "maxInputTokens 5000 is above maxBatchPrefillTokens (4096, the default of TGI 1.4.5); lower maxInputTokens or raise maxBatchPrefillTokens"),
+    ]
+
+
+@pytest.mark.parametrize(("checkpoint", "quantization", "message"), [
+    ("gptq", "awq", "awq loads checkpoints quantized with AWQ, and this one is quantized with gptq (checkpointQuantization); remove quantization (vLLM then reads the checkpoint's method) or serve a checkpoint quantized with AWQ"),
+    ("awq", "gptq_marlin", "gptq_marlin loads checkpoints quantized with GPTQ, and this one is quantized with awq (checkpointQuantization); remove quantization (vLLM then reads the checkpoint's method) or serve a checkpoint quantized with GPTQ"),
+    ("none", "awq_marlin", "awq_marlin loads checkpoints quantized with AWQ, and this one is not quantized (checkpointQuantization: none); remove quantization or serve a checkpoint quantized with AWQ"),
+    ("fp8", "gptq", "gptq loads checkpoints quantized with GPTQ, and this one is quantized with fp8 (checkpointQuantization); remove quantization (vLLM then reads the checkpoint's method) or serve a checkpoint quantized with GPTQ"),
+])
+def test_a_weight_only_kernel_needs_a_checkpoint_quantized_its_way(checkpoint, quantization, message):
+    assert checkpoint_quantization_problem(checkpoint, quantization) == message
+
+
+@pytest.mark.parametrize(("checkpoint", "quantization"), [
+    ("awq", "awq"), ("awq", "awq_marlin"), ("gptq", "gptq_marlin"), ("gptq", "marlin"),
+    ("none", "fp8"), ("none", "bitsandbytes"),  # online quantization of an unquantized checkpoint
+    ("fp8", "fp8"), ("compressed-tensors", "fp8"),  # pairings the engine decides
+    (None, "awq"), ("awq", None),
+])
+def test_pairings_that_load_or_that_the_engine_decides_are_not_errors(checkpoint, quantization):
+    assert checkpoint_quantization_problem(checkpoint, quantization) is None
+
+
+def test_the_mismatch_is_located_at_the_model_engine_quantization(project):
+    stack = """
+    config:
+      modelfleet:environment: {namespace: ml-dev}
+      modelfleet:models:
+        - name: llama
+          checkpointQuantization: gptq
+          engine: {quantization: awq_marlin}
+    """
+    assert problems_of(project, stack) == [
+        "stacks/Pulumi.dev.yaml:6:16: models[0].engine.quantization: awq_marlin loads checkpoints quantized with AWQ, and this "
+        "one is quantized with gptq (checkpointQuantization); remove quantization (vLLM then reads the checkpoint's method) or "
+        "serve a checkpoint quantized with AWQ",
     ]

@@ -195,6 +195,14 @@ class Model(SpecModel):
     )
     gpu: GpuRequest | None = Field(None, description="GPUs per replica from a GPU pool.")
     resources: Resources = Field(default_factory=Resources, description="CPU and memory requests and limits.")
+    checkpoint_quantization: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        description="How the stored checkpoint is quantized: its config.json quantization_config.quant_method "
+        "(awq, gptq, fp8, ...), or none. Checked against engine.quantization: AWQ kernels (awq, awq_marlin) "
+        "load AWQ checkpoints only, GPTQ kernels (gptq, gptq_marlin, gptq_marlin_24, marlin, gptq_bitblas) GPTQ "
+        "checkpoints only; other pairings are left to the engine.",
+    )
     engine: EngineOptions | None = Field(None, description="vLLM engine options (vLLM runtimes only).")
     tgi: TgiOptions | None = Field(None, description="TGI launcher options (TGI runtimes only).")
     shared_memory: Quantity | None = Field(
