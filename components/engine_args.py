@@ -193,10 +193,15 @@ def _value_problem(values: dict[str, Span], path: OptionPath, value: str | None,
     return [] if message is None else [(path, message)]
 
 
+def is_flag(arg: str) -> bool:
+    """A command-line flag (`--max-model-len`, `-tp`, `--port=8080`), not a value: negative numbers are values."""
+    return arg.startswith("-") and not arg[1:2].isdigit() and arg not in ("-", "--")
+
+
 def _extra_arg_flags(extra_args: list[str]):
     """(index, flag as written) of every flag among extraArgs; values, including negative numbers, are skipped."""
     for index, arg in enumerate(extra_args):
-        if arg.startswith("-") and not arg[1:2].isdigit() and arg not in ("-", "--"):
+        if is_flag(arg):
             yield index, arg.split("=", 1)[0]
 
 

@@ -106,6 +106,16 @@ def test_kserve_applies_the_runtime_version_to_the_runtime_image_and_appends_the
     assert (chat.gpus_min, chat.gpus_max, chat.storage) == (1, 4, "s3://models/llama-3-8b-instruct")
 
 
+def test_engine_options_take_negative_numbers_as_values():
+    deployment = {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "n"},
+        "spec": {"template": {"spec": {"containers": [{"image": "i", "command": ["vllm", "serve", "/mnt/models"],
+                                                       "args": ["--seed", "-1", "--enforce-eager", "--port=8080"]}]}}},
+    }  # fmt: skip
+    [summary] = serving_summaries([deployment]).values()
+    assert summary.engine_options == (("--seed", "-1"), ("--enforce-eager", "true"), ("--port", "8080"))
+
+
 def test_a_knative_service_without_max_scale_is_unbounded():
     service = {
         "apiVersion": "serving.knative.dev/v1", "kind": "Service", "metadata": {"name": "s", "namespace": "n"},

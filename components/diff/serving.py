@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from ..engine_args import is_flag
 from ..engine_image import ENGINE_CONFIG_ENV
 from ..quantities import parse_quantity
 from .object_diff import ObjectKey
@@ -94,16 +95,16 @@ def _flags(tokens: list) -> list[tuple[str, str]]:
     (the program) are not options."""
     options: list[tuple[str, str]] = []
     words = [str(token) for token in tokens]
-    index = next((i for i, word in enumerate(words) if word.startswith("-")), len(words))
+    index = next((i for i, word in enumerate(words) if is_flag(word)), len(words))
     while index < len(words):
         word = words[index]
-        if word.startswith("-") and "=" in word:
+        if is_flag(word) and "=" in word:
             options.append(tuple(word.split("=", 1)))
-        elif word.startswith("-") and index + 1 < len(words) and not words[index + 1].startswith("-"):
+        elif is_flag(word) and index + 1 < len(words) and not is_flag(words[index + 1]):
             options.append((word, words[index + 1]))
             index += 1
         else:
-            options.append((word, "true") if word.startswith("-") else ("(argument)", word))
+            options.append((word, "true") if is_flag(word) else ("(argument)", word))
         index += 1
     return options
 
