@@ -5,9 +5,10 @@ from pathlib import Path
 import pulumi
 
 from components.model_serving_stack import ModelServingStack, ModelServingStackArgs
-from components.resolve import resolve
-from components.spec import CONFIG_KEYS, CONFIG_NAMESPACE
-from components.stack_files import Project, SpecError, load_stack
+from modelfleet.resolve.environment import resolve
+from modelfleet.spec import CONFIG_KEYS, CONFIG_NAMESPACE
+from modelfleet.load.project import Project, SpecError
+from modelfleet.spec.stack_loader import load_stack
 
 config = pulumi.Config(CONFIG_NAMESPACE)
 values = {key: config.get_object(key) for key in CONFIG_KEYS if config.get(key) is not None}

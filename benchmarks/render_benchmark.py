@@ -3,12 +3,12 @@
 Generates a synthetic project (N models x 3 environments: dev, staging, prod) in a temporary directory,
 then times, interleaved in one process, best of R repetitions each:
 
-* render: `modelfleet render` for every environment, exactly as the command runs it (components.cli.main):
+* render: `modelfleet render` for every environment, exactly as the command runs it (modelfleet.cli.main):
   CRD schema loading, stack loading + spec validation, plan, build, strict CRD validation, YAML dump, write;
 * floor:  yaml.dump(obj, Dumper=yaml.CSafeDumper, sort_keys=False) of every object the render builds
   (compiled once, outside the timing), each written to its own file in a fresh directory, plus the same
   two extra files per environment (kustomization.yaml, owner marker), so both write the same file count;
-* breakdown: the same pipeline called phase by phase (the functions components.cli / components.compile
+* breakdown: the same pipeline called phase by phase (the functions modelfleet.cli / modelfleet.compile
   call), so the hot spot is visible.
 
 "Cold" runs first empty the project's per-process caches (parsed CRD files, bundled core schemas, memoised
@@ -69,7 +69,7 @@ SKLEARN_FAMILIES = (
 
 def _uri_key() -> str:
     """The model field holding a full storage URI ('storageUri'; 'uri' in earlier versions of the spec)."""
-    from components.spec.model import Model
+    from modelfleet.spec.model import Model
 
     aliases = {field.alias for field in Model.model_fields.values()}
     return "storageUri" if "storageUri" in aliases else "uri"
@@ -304,7 +304,7 @@ def reset_process_caches() -> list[str]:
     """Empty the project's per-process caches; returns what was reset."""
     reset = []
     for module_name, module in sorted(sys.modules.items()):
-        if module is None or not (module_name == "components" or module_name.startswith("components.")):
+        if module is None or not (module_name == "modelfleet" or module_name.startswith("modelfleet.")):
             continue
         for attribute, value in sorted(vars(module).items()):
             if getattr(value, "__module__", None) != module_name:
@@ -366,7 +366,7 @@ class Timing:
 
 def run_render(project_dir: Path, out: Path, crds: Path, cold: bool = True, gc_enabled: bool = True) -> Timing:
     """`modelfleet render --project P --out O --crds C`, in process. cold: per-process caches emptied first."""
-    from components import cli
+    from modelfleet import cli
 
     stdout, stderr = io.StringIO(), io.StringIO()
     if cold:
@@ -419,11 +419,12 @@ def run_breakdown(project_dir: Path, out: Path, crds: Path) -> dict[str, tuple[f
     """The render pipeline called phase by phase (the functions cli.cmd_render calls, cold caches).
 
     Returns phase -> (seconds, of which cyclic GC seconds), summed over the environments."""
-    from components.builders.environment import build_environment
-    from components.compile import load_schemas, schema_problems
-    from components.resolve import resolve
-    from components.render import render_files, write_tree
-    from components.stack_files import Project, load_stack
+    from modelfleet.build.environment import build_environment
+    from modelfleet.compile import load_schemas, schema_problems
+    from modelfleet.resolve.environment import resolve
+    from modelfleet.render import render_files, write_tree
+    from modelfleet.load.project import Project
+    from modelfleet.spec.stack_loader import load_stack
 
     times: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
     reset_process_caches()
@@ -464,9 +465,9 @@ def compile_objects(project_dir: Path, crds: Path) -> tuple[bytes, int, int]:
 
     Returned pickled, so that they are not live Python objects while the render is timed: a `modelfleet
     render` process does not hold them, and every live object makes its garbage collections slower."""
-    from components.compile import compile_environments, load_schemas
-    from components.render import KUSTOMIZATION, OWNER_MARKER, object_file_name
-    from components.stack_files import Project, SpecError
+    from modelfleet.compile import compile_environments, load_schemas
+    from modelfleet.render import KUSTOMIZATION, OWNER_MARKER, object_file_name
+    from modelfleet.load.project import Project, SpecError
 
     project = Project.at(project_dir)
     try:
@@ -488,7 +489,7 @@ def compile_objects(project_dir: Path, crds: Path) -> tuple[bytes, int, int]:
 
 def profile_render(project_dir: Path, out: Path, crds: Path, top: int) -> None:
     """cProfile of one render: top functions by cumulative time, and self time summed per module."""
-    from components import cli
+    from modelfleet import cli
 
     profiler = cProfile.Profile()
     with contextlib.redirect_stdout(io.StringIO()):
@@ -511,7 +512,7 @@ def _module_label(file_name: str) -> str:
         return file_name  # generated code
     path = Path(file_name)
     parts = path.parts
-    for anchor in ("site-packages", "components"):
+    for anchor in ("site-packages", "modelfleet"):
         if anchor in parts:
             at = parts.index(anchor)
             rest = parts[at + 1 :] if anchor == "site-packages" else parts[at:]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pulumi
 from pydantic import BaseModel, ConfigDict
 
-from .builders.engine_deployment import build_engine_deployment
-from .engine_image_build import EngineImage
-from .k8s_objects import register_object
-from .plan import EnvironmentPlan, ModelPlan
+from modelfleet.build.engine_deployment import build_engine_deployment
+from components.engine_image_build import EngineImage
+from components.k8s_objects import register_object
+from modelfleet.plan import EnvironmentPlan, ModelPlan
 
 
 class EngineDeploymentArgs(BaseModel):

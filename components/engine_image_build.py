@@ -16,7 +16,7 @@ import pulumi
 import pulumi_docker_build as docker_build
 from pydantic import BaseModel, ConfigDict
 
-from .plan import ImageBuildPlan
+from modelfleet.plan import ImageBuildPlan
 
 
 class EngineImageArgs(BaseModel):

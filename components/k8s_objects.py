@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from .knative_features import PATCH_ANNOTATION
+from modelfleet.build.knative_features import PATCH_ANNOTATION
 
 if TYPE_CHECKING:
-    from .engine_image_build import EngineImage
+    from components.engine_image_build import EngineImage
 
 _TYPED = {
     ("v1", "Namespace"): k8s.core.v1.Namespace,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pulumi
 from pydantic import BaseModel, ConfigDict
 
-from .builders.knative_service import build_knative_service
-from .engine_image_build import EngineImage
-from .k8s_objects import register_object
-from .plan import EnvironmentPlan, ModelPlan
+from modelfleet.build.knative_service import build_knative_service
+from components.engine_image_build import EngineImage
+from components.k8s_objects import register_object
+from modelfleet.plan import EnvironmentPlan, ModelPlan
 
 
 class KnativeServiceArgs(BaseModel):

@@ -5,19 +5,19 @@ from __future__ import annotations
 import pulumi
 from pydantic import BaseModel, ConfigDict
 
-from .builders.environment import build_model, knative_features_object
-from .builders.namespace import build_namespace
-from .engine_deployment import EngineDeployment, EngineDeploymentArgs
-from .engine_image_build import EngineImage, EngineImageArgs
-from .inference_service import InferenceService, InferenceServiceArgs
-from .k8s_objects import register_object
-from .knative_service import KnativeService, KnativeServiceArgs
-from .model_storage import ModelStorage, ModelStorageArgs
-from .notices import environment_notices
-from .plan import EnvironmentPlan, ModelPlan
-from .ray_cluster import RayCluster, RayClusterArgs
-from .ray_service import RayService, RayServiceArgs
-from .serving_runtime import ServingRuntime, ServingRuntimeArgs
+from modelfleet.build.environment import build_model, knative_features_object
+from modelfleet.build.namespace import build_namespace
+from components.engine_deployment import EngineDeployment, EngineDeploymentArgs
+from components.engine_image_build import EngineImage, EngineImageArgs
+from components.inference_service import InferenceService, InferenceServiceArgs
+from components.k8s_objects import register_object
+from components.knative_service import KnativeService, KnativeServiceArgs
+from components.model_storage import ModelStorage, ModelStorageArgs
+from modelfleet.build.notices import environment_notices
+from modelfleet.plan import EnvironmentPlan, ModelPlan
+from components.ray_cluster import RayCluster, RayClusterArgs
+from components.ray_service import RayService, RayServiceArgs
+from components.serving_runtime import ServingRuntime, ServingRuntimeArgs
 
 _BACKENDS = {
     "kserve": (InferenceService, InferenceServiceArgs),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pulumi
 from pydantic import BaseModel, ConfigDict
 
-from .builders.storage import build_storage
-from .k8s_objects import register_object
-from .plan import EnvironmentPlan, StoragePlan
+from modelfleet.build.storage import build_storage
+from components.k8s_objects import register_object
+from modelfleet.plan import EnvironmentPlan, StoragePlan
 
 
 class ModelStorageArgs(BaseModel):

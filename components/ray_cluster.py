@@ -5,10 +5,10 @@ from __future__ import annotations
 import pulumi
 from pydantic import BaseModel, ConfigDict
 
-from .builders.ray import build_ray_cluster
-from .engine_image_build import EngineImage
-from .k8s_objects import register_object
-from .plan import EnvironmentPlan, RayClusterPlan
+from modelfleet.build.ray import build_ray_cluster
+from components.engine_image_build import EngineImage
+from components.k8s_objects import register_object
+from modelfleet.plan import EnvironmentPlan, RayClusterPlan
 
 
 class RayClusterArgs(BaseModel):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pulumi
 from pydantic import BaseModel, ConfigDict
 
-from .builders.serving_runtime import build_serving_runtime
-from .engine_image_build import EngineImage
-from .k8s_objects import register_object, with_built_image
-from .plan import EnvironmentPlan, RuntimePlan
+from modelfleet.build.serving_runtime import build_serving_runtime
+from components.engine_image_build import EngineImage
+from components.k8s_objects import register_object, with_built_image
+from modelfleet.plan import EnvironmentPlan, RuntimePlan
 
 
 class ServingRuntimeArgs(BaseModel):

@@ -22,7 +22,7 @@ def crd_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def schemas(crd_dir):
-    from components.manifest_schema import ManifestSchemas
+    from modelfleet.schemas.validate import ManifestSchemas
 
     return ManifestSchemas.from_crd_dir(crd_dir)
 

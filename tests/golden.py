@@ -12,12 +12,12 @@ import difflib
 import shutil
 from pathlib import Path
 
-from components.compile import compile_environments
-from components.diff.compare import DiffResult, compare
-from components.diff.report import markdown_report
-from components.diff.sources import rendered_directory
-from components.render import render_files
-from components.stack_files import Project
+from modelfleet.compile import compile_environments
+from modelfleet.diff.compare import DiffResult, compare
+from modelfleet.diff.report import markdown_report
+from modelfleet.diff.sources import rendered_directory
+from modelfleet.render import render_files
+from modelfleet.load.project import Project
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN_DIR = ROOT / "tests" / "golden"

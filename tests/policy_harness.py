@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from components.policy_check.analyzer_client import PolicyPackProcess
-from components.policy_check.check import subjects
-from components.policy_check.pack_config import reconcile
-from components.source_yaml import load_yaml_documents_file
+from modelfleet.check.analyzer_client import PolicyPackProcess
+from modelfleet.check.check import subjects
+from modelfleet.check.pack_config import reconcile
+from modelfleet.load.source_yaml import load_yaml_documents_file
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "policy_fixtures"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 
-from components.builders.environment import build_environment
-from components.notices import environment_notices
-from components.resolve import resolve
-from components.stack_files import Project, load_stack
+from modelfleet.build.environment import build_environment
+from modelfleet.build.notices import environment_notices
+from modelfleet.resolve.environment import resolve
+from modelfleet.load.project import Project
+from modelfleet.spec.stack_loader import load_stack
 from tests.test_spec_errors import problems_of
 
 SHARED = """

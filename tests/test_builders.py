@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from components.builders.inference_service import deployment_mode_value
-from components.compile import compile_environments
-from components.stack_files import Project
+from modelfleet.build.inference_service import deployment_mode_value
+from modelfleet.compile import compile_environments
+from modelfleet.load.project import Project
 from tests.conftest import ENVIRONMENTS, ROOT
 
 
@@ -108,9 +108,9 @@ def test_strict_validation_rejects_a_typo(objects, schemas):
 
 
 def test_oci_model_image_uses_the_registry_pull_secret(project, schemas):
-    from components.builders.environment import build_environment
-    from components.resolve import resolve
-    from components.stack_files import load_stack
+    from modelfleet.build.environment import build_environment
+    from modelfleet.resolve.environment import resolve
+    from modelfleet.spec.stack_loader import load_stack
 
     project.write("Pulumi.dev.yaml", """
         config:

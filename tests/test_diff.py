@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from components.cli import main
-from components.diff.compare import compare
-from components.diff.object_diff import ABSENT, FieldChange, field_changes, object_changes
-from components.diff.policy_delta import Violation, policy_delta
-from components.diff.report import MARKER, comment_markdown, markdown_report
-from components.diff.serving import serving_summaries
-from components.diff.sources import Snapshot, rendered_directory
-from components.stack_files import Project
+from modelfleet.cli import main
+from modelfleet.diff.compare import compare
+from modelfleet.diff.object_diff import ABSENT, FieldChange, field_changes, object_changes
+from modelfleet.diff.policy_delta import Violation, policy_delta
+from modelfleet.diff.report import MARKER, comment_markdown, markdown_report
+from modelfleet.diff.serving import serving_summaries
+from modelfleet.diff.sources import Snapshot, rendered_directory
+from modelfleet.load.project import Project
 from tests.conftest import CRD_DIR, ROOT
 from tests.golden import GOLDEN_DIFF, fixture_diff, text_diff
 
@@ -192,7 +192,7 @@ def test_markdown_report_matches_the_golden_file(result):
 
 
 def test_a_report_too_long_for_a_comment_drops_the_field_details(result, monkeypatch):
-    import components.diff.report as report
+    import modelfleet.diff.report as report
 
     full = markdown_report(result)
     monkeypatch.setattr(report, "COMMENT_LIMIT", len(full) - 1)
@@ -233,7 +233,7 @@ def repo(tmp_path, crd_dir):
     repo = tmp_path / "repo"
     project = repo / "serving"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for name in ("components", "policies", "stacks", "runtime-image"):
+    for name in ("modelfleet", "components", "policies", "stacks", "runtime-image"):
         shutil.copytree(ROOT / name, project / name, ignore=ignore)
     shutil.copy(ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
     git(repo, "init", "-q", "-b", "main")

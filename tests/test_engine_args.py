@@ -7,7 +7,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from components.engine_args import (
+from modelfleet.resolve.engine_args import (
     checkpoint_quantization_problem,
     tgi_args,
     tgi_option_problems,
@@ -16,8 +16,8 @@ from components.engine_args import (
     vllm_engine_kwargs_problems,
     vllm_option_problems,
 )
-from components.engine_flags import VLLM_FLAGS, VLLM_KV_CACHE_DTYPES, VLLM_QUANTIZATION, release
-from components.spec.engine import EngineOptions, TgiOptions
+from modelfleet.catalog.engine_flags import VLLM_FLAGS, VLLM_KV_CACHE_DTYPES, VLLM_QUANTIZATION, release
+from modelfleet.spec.engine import EngineOptions, TgiOptions
 from tests.test_spec_errors import problems_of
 
 

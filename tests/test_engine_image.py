@@ -6,11 +6,12 @@ import json
 
 import pytest
 
-from components.builders.environment import build_environment
-from components.image_lock import record_build
-from components.notices import environment_notices
-from components.resolve import resolve
-from components.stack_files import Project, SpecError, load_stack
+from modelfleet.build.environment import build_environment
+from modelfleet.image_lock import record_build
+from modelfleet.build.notices import environment_notices
+from modelfleet.resolve.environment import resolve
+from modelfleet.load.project import Project, SpecError
+from modelfleet.spec.stack_loader import load_stack
 from tests.conftest import ROOT
 from tests.test_runtime_image import entrypoint, fake_vllm
 

@@ -13,14 +13,14 @@ import subprocess
 import pytest
 import yaml
 
-from components import compile as compile_module
-from components.builders.gitops import build_gitops
-from components.cli import main
-from components.compile import compile_environments
-from components.gitops_schema import SCHEMAS, validate_gitops_object
-from components.render import KUSTOMIZATION, OWNER_MARKER
-from components.spec.gitops import GitOps
-from components.stack_files import Project, SpecError
+from modelfleet import compile as compile_module
+from modelfleet.build.gitops import build_gitops
+from modelfleet.cli import main
+from modelfleet.compile import compile_environments
+from modelfleet.schemas.gitops_schema import SCHEMAS, validate_gitops_object
+from modelfleet.render import KUSTOMIZATION, OWNER_MARKER
+from modelfleet.spec.gitops import GitOps
+from modelfleet.load.project import Project, SpecError
 from tests.conftest import ENVIRONMENTS, MINIMAL_SHARED, ROOT
 
 STACK = "config:\n  modelfleet:environment:\n    namespace: ml-dev\n"
@@ -317,9 +317,9 @@ def test_object_name_from_a_stack_name_that_is_not_a_label(project):
 @pytest.fixture(scope="module")
 def engine_objects() -> list[dict]:
     """One of each kind, as the builder makes them."""
-    from components.builders.gitops import gitops_target
-    from components.resolve import resolve
-    from components.stack_files import load_stack
+    from modelfleet.build.gitops import gitops_target
+    from modelfleet.resolve.environment import resolve
+    from modelfleet.spec.stack_loader import load_stack
 
     loaded = load_stack(Project.at(ROOT), "dev")
     spec = GitOps.model_validate({"repoURL": "https://github.com/acme/model-serving.git", "argocd": {},

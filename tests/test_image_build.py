@@ -19,13 +19,13 @@ import pulumi_docker_build
 import pytest
 import yaml
 
-from components.cli import main
-from components.compile import compile_environments
-from components.engine_image import ENGINE_CONFIG_ENV, ENTRYPOINT_COMMAND, context_digest
-from components.image_lock import read_image_lock
+from modelfleet.cli import main
+from modelfleet.compile import compile_environments
+from modelfleet.resolve.engine_image import ENGINE_CONFIG_ENV, ENTRYPOINT_COMMAND, context_digest
+from modelfleet.image_lock import read_image_lock
 from components.k8s_objects import with_built_image
-from components.spec.image_build import PLATFORMS
-from components.stack_files import Project
+from modelfleet.spec.image_build import PLATFORMS
+from modelfleet.load.project import Project
 from tests.conftest import ROOT
 from tests.pulumi_mock_run import pushed_digest
 from tests.test_spec_errors import problems_of

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from components.image_lock import (
+from modelfleet.image_lock import (
     DOCKERFILE,
     LOCK_FILE,
     BaseImage,
@@ -167,7 +167,7 @@ def test_recording_an_invalid_build_writes_nothing(lock_file):
 
 
 def run_module(*argv: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "components.image_lock", *argv], cwd=ROOT, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "modelfleet.image_lock", *argv], cwd=ROOT, capture_output=True, text=True)
 
 
 def test_the_workflow_commands(lock_file):

@@ -1,4 +1,4 @@
-"""Tests for components.manifest_schema (strict validation of rendered manifests)."""
+"""Tests for modelfleet.schemas.validate (strict validation of rendered manifests)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from components.manifest_schema import ManifestSchemaError, ManifestSchemas, SchemaProblem, _strip_schema_blocks
+from modelfleet.schemas.validate import ManifestSchemaError, ManifestSchemas, SchemaProblem, _strip_schema_blocks
 
 CRD_DIR = Path(__file__).resolve().parents[2] / "shared" / "crds"
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from components.merge import Origin, locate, merge
-from components.source_yaml import load_yaml
+from modelfleet.load.merge import Origin, locate, merge
+from modelfleet.load.source_yaml import load_yaml
 
 
 def merged(base_text: str, over_text: str):

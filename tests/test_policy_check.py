@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from components import cli
-from components.policy_check.analyzer_client import PolicyPackError, PolicyPackProcess
-from components.policy_check.check import check_manifests, field_path
-from components.policy_check.pack_config import reconcile
-from components.policy_check.report import render
-from components.stack_files import Project, SpecError
+from modelfleet import cli
+from modelfleet.check.analyzer_client import PolicyPackError, PolicyPackProcess
+from modelfleet.check.check import check_manifests, field_path
+from modelfleet.check.pack_config import reconcile
+from modelfleet.check.report import render
+from modelfleet.load.project import Project, SpecError
 from tests.policy_harness import FIXTURES, ROOT, pack  # noqa: F401  (pack is a fixture)
 
 SEEDS = FIXTURES / "seeds"
@@ -256,7 +256,7 @@ def test_interrupted_check_exits_130(capsys, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("components.policy_check.check.check_manifests", interrupted)
+    monkeypatch.setattr("modelfleet.check.check.check_manifests", interrupted)
     code, out, err = _check(capsys, "--manifests", str(SEEDS))
     assert (code, out, err) == (130, "", "interrupted; the policy pack was stopped\n")
 

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from components.compile import compile_environments
-from components.stack_files import Project
+from modelfleet.compile import compile_environments
+from modelfleet.load.project import Project
 from tests.conftest import ENVIRONMENTS, ROOT
 
 COMPONENT_TYPES = {

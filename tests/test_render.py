@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from components.cli import main
-from components.render import OWNER_MARKER, object_file_name
+from modelfleet.cli import main
+from modelfleet.render import OWNER_MARKER, object_file_name
 from tests.conftest import ENVIRONMENTS, ROOT
 
 
@@ -36,7 +36,7 @@ def test_bytes_identical_across_hash_seeds_locales_and_working_dirs(tmp_path, cr
     for index, (seed, tz, cwd) in enumerate([("0", "UTC", ROOT), ("12345", "Asia/Shanghai", tmp_path)]):
         out = tmp_path / f"out{index}"
         env = dict(os.environ, PYTHONHASHSEED=seed, TZ=tz, LC_ALL="C.UTF-8", MODELFLEET_CRD_DIR=str(crd_dir))
-        subprocess.run([sys.executable, "-m", "components.cli", "render", "--project", str(ROOT), "--out", str(out)],
+        subprocess.run([sys.executable, "-m", "modelfleet.cli", "render", "--project", str(ROOT), "--out", str(out)],
                        check=True, env=env, cwd=cwd, capture_output=True)
         digests.append(tree_digest(out))
     assert digests[0] == digests[1] and len(digests[0]) > 20
@@ -70,7 +70,7 @@ def test_bad_input_writes_nothing_and_prints_no_traceback(tmp_path, project, crd
     stack = project.root / "stacks" / "Pulumi.prod.yaml"
     stack.write_text(stack.read_text().replace("maxReplicas: 6", "maxReplicas: 1"))
     out = tmp_path / "out"
-    result = subprocess.run([sys.executable, "-m", "components.cli", "render", "--project", str(project.root), "--out", str(out), "--crds", str(crd_dir)],
+    result = subprocess.run([sys.executable, "-m", "modelfleet.cli", "render", "--project", str(project.root), "--out", str(out), "--crds", str(crd_dir)],
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from components.image_lock import read_dockerfile_base
+from modelfleet.image_lock import read_dockerfile_base
 from tests.conftest import ROOT
 
 IMAGE_DIR = ROOT / "runtime-image"

@@ -6,12 +6,12 @@ import pytest
 import yaml
 
 try:
-    import components.source_yaml  # noqa: F401
+    import modelfleet.load.source_yaml  # noqa: F401
 except ModuleNotFoundError:  # running plain `pytest` without the project root on sys.path
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from components import source_yaml as sy
-from components.source_yaml import (
+from modelfleet.load import source_yaml as sy
+from modelfleet.load.source_yaml import (
     Position,
     SourceProblem,
     YamlDocument,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from components.resolve import resolve
-from components.stack_files import Project, SpecError, load_stack
+from modelfleet.resolve.environment import resolve
+from modelfleet.load.project import Project, SpecError
+from modelfleet.spec.stack_loader import load_stack
 from tests.conftest import MINIMAL_SHARED
 
 

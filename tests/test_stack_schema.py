@@ -8,9 +8,9 @@ import jsonschema
 import yaml
 from pydantic import BaseModel
 
-from components.cli import main
-from components.schema_export import reference_markdown, schema_text
-from components.spec import StackSpec
+from modelfleet.cli import main
+from modelfleet.spec.json_schema import reference_markdown, schema_text
+from modelfleet.spec import StackSpec
 from tests.conftest import ROOT
 
 

@@ -1,0 +1,43 @@
+"""Every object of one environment, in a stable order: namespace, storage, runtimes, models, Ray clusters,
+then the Knative feature flags they need (when the environment owns them)."""
+
+from __future__ import annotations
+
+from modelfleet.build.knative_features import build_config_features, required_features
+from modelfleet.plan import EnvironmentPlan, ModelPlan
+from modelfleet.build.engine_deployment import build_engine_deployment
+from modelfleet.build.inference_service import build_inference_service
+from modelfleet.build.knative_service import build_knative_service
+from modelfleet.build.namespace import build_namespace
+from modelfleet.build.ray import build_ray_cluster, build_ray_service
+from modelfleet.build.serving_runtime import build_serving_runtime
+from modelfleet.build.storage import build_storage
+
+
+def build_model(model: ModelPlan, env: EnvironmentPlan) -> list[dict]:
+    """The serving objects of one model, by backend."""
+    if model.backend == "knative":
+        return [build_knative_service(model, env)]
+    if model.backend == "deployment":
+        return build_engine_deployment(model, env)
+    if model.backend == "ray":
+        return [build_ray_service(model, env)]
+    return [build_inference_service(model, env)]
+
+
+def build_environment(env: EnvironmentPlan) -> list[dict]:
+    objects: list[dict] = [build_namespace(env)] if env.create_namespace else []
+    for storage in env.storages:
+        objects.extend(build_storage(storage, env))
+    objects.extend(build_serving_runtime(runtime, env) for runtime in env.runtimes)
+    for model in env.models:
+        objects.extend(build_model(model, env))
+    objects.extend(build_ray_cluster(cluster, env) for cluster in env.ray_clusters)
+    features = knative_features_object(env, objects)
+    return objects + ([features] if features else [])
+
+
+def knative_features_object(env: EnvironmentPlan, objects: list[dict]) -> dict | None:
+    """The config-features patch the environment's Knative workloads need, when the environment owns it."""
+    needed = required_features(objects)
+    return build_config_features(needed, dict(env.labels)) if env.manage_knative_features and needed else None

@@ -1,0 +1,42 @@
+"""Object metadata shared by every builder: the environment's labels and annotations plus the object's own."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from modelfleet.plan import EnvironmentPlan
+
+
+def object_metadata(
+    env: EnvironmentPlan,
+    name: str,
+    *,
+    namespaced: bool = True,
+    labels: Iterable[tuple[str, str]] = (),
+    annotations: Iterable[tuple[str, str]] = (),
+) -> dict:
+    """metadata with name, namespace (if namespaced), then sorted labels and annotations (omitted when empty)."""
+    metadata: dict = {"name": name}
+    if namespaced:
+        metadata["namespace"] = env.namespace
+    merged_labels = dict(env.labels)
+    merged_labels.update(labels)
+    merged_annotations = dict(env.annotations)
+    merged_annotations.update(annotations)
+    if merged_labels:
+        metadata["labels"] = dict(sorted(merged_labels.items()))
+    if merged_annotations:
+        metadata["annotations"] = dict(sorted(merged_annotations.items()))
+    return metadata
+
+
+def env_vars(variables) -> list[dict]:
+    """Container env entries from spec EnvVar models (value or secretKeyRef)."""
+    rendered = []
+    for variable in variables:
+        if variable.secret_key_ref is not None:
+            ref = variable.secret_key_ref
+            rendered.append({"name": variable.name, "valueFrom": {"secretKeyRef": {"name": ref.name, "key": ref.key}}})
+        else:
+            rendered.append({"name": variable.name, "value": variable.value})
+    return rendered

@@ -1,0 +1,99 @@
+"""KubeRay objects: a RayCluster, and a RayService serving a model with Ray Serve LLM on such a cluster."""
+
+from __future__ import annotations
+
+import yaml
+
+from modelfleet.plan import EnvironmentPlan, ModelPlan, RayClusterPlan, RayWorkerGroupPlan
+from modelfleet.build.metadata import env_vars, object_metadata
+from modelfleet.build.pod import container_resources, gpu_scheduling, pod_volumes
+
+SERVE_PORT = 8000
+HEAD_PORTS = (("gcs", 6379), ("dashboard", 8265), ("client", 10001), ("serve", SERVE_PORT), ("metrics", 8080))
+RAY_SERVE_LLM_APP = "ray.serve.llm:build_openai_app"
+
+
+def _head_group(cluster: RayClusterPlan) -> dict:
+    container = {
+        "name": "ray-head",
+        "image": cluster.image,
+        "ports": [{"name": name, "containerPort": port, "protocol": "TCP"} for name, port in HEAD_PORTS],
+        "resources": container_resources(cluster.head_resources, None),
+    }
+    # num-cpus/num-gpus 0: no model replica lands on the head, which has no GPU
+    return {"rayStartParams": {"num-cpus": "0", "num-gpus": "0"}, "template": {"spec": {"containers": [container]}}}
+
+
+def _worker_group(group: RayWorkerGroupPlan, cluster: RayClusterPlan) -> dict:
+    volumes, mounts = pod_volumes(group.shared_memory, cluster.model_claim)
+    container: dict = {"name": "ray-worker", "image": cluster.image}
+    if cluster.worker_env:
+        container["env"] = env_vars(cluster.worker_env)
+    container["resources"] = container_resources(group.resources, group.gpu)
+    if mounts:
+        container["volumeMounts"] = mounts
+    pod: dict = {**gpu_scheduling(group.gpu), "containers": [container]}
+    if volumes:
+        pod["volumes"] = volumes
+    return {
+        "groupName": group.name,
+        "replicas": group.replicas,
+        "minReplicas": group.min_replicas,  # always emitted: KubeRay defaults them to 0 and 2147483647
+        "maxReplicas": group.max_replicas,
+        "rayStartParams": {"num-gpus": str(group.gpu.per_pod)},
+        "template": {"spec": pod},
+    }
+
+
+def ray_cluster_spec(cluster: RayClusterPlan) -> dict:
+    return {
+        "rayVersion": cluster.ray_version,
+        "enableInTreeAutoscaling": cluster.autoscaling,
+        "headGroupSpec": _head_group(cluster),
+        "workerGroupSpecs": [_worker_group(group, cluster) for group in cluster.worker_groups],
+    }
+
+
+def build_ray_cluster(cluster: RayClusterPlan, env: EnvironmentPlan) -> dict:
+    return {
+        "apiVersion": "ray.io/v1",
+        "kind": "RayCluster",
+        "metadata": object_metadata(env, cluster.name),
+        "spec": ray_cluster_spec(cluster),
+    }
+
+
+def serve_config(model: ModelPlan) -> str:
+    """serveConfigV2: one Ray Serve LLM application; each replica takes TP x PP GPUs over the workers."""
+    ray = model.ray
+    scaling = model.autoscaling
+    autoscaling_config: dict = {"min_replicas": scaling.min_replicas, "max_replicas": scaling.max_replicas}
+    target = model.spec.ray.target_ongoing_requests or scaling.target
+    if target is not None:
+        autoscaling_config["target_ongoing_requests"] = target
+    llm_config = {
+        "model_loading_config": {"model_id": ray.model_id, "model_source": ray.model_source},
+        "engine_kwargs": dict(ray.engine_kwargs),
+        "deployment_config": {"autoscaling_config": autoscaling_config},
+    }
+    application = {
+        "name": model.name,
+        "import_path": RAY_SERVE_LLM_APP,
+        "route_prefix": "/",
+        "args": {"llm_configs": [llm_config]},
+    }
+    return yaml.safe_dump({"applications": [application]}, sort_keys=False, default_flow_style=False)
+
+
+def build_ray_service(model: ModelPlan, env: EnvironmentPlan) -> dict:
+    spec = model.spec
+    return {
+        "apiVersion": "ray.io/v1",
+        "kind": "RayService",
+        "metadata": object_metadata(env, model.name, labels=sorted(spec.labels.items()), annotations=sorted(spec.annotations.items())),
+        "spec": {
+            "upgradeStrategy": {"type": model.ray.upgrade_strategy},
+            "serveConfigV2": serve_config(model),
+            "rayClusterConfig": ray_cluster_spec(model.ray.cluster),
+        },
+    }

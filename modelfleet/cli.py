@@ -1,0 +1,209 @@
+"""The `modelfleet` command: offline render, validation and the stack-file schema. No Pulumi CLI, no cluster."""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import sys
+from pathlib import Path
+
+from modelfleet.compile import compile_environments, load_schemas
+from modelfleet.render import RenderError, check_writable, render_files, write_tree
+from modelfleet.spec.json_schema import REFERENCE_FILE, SCHEMA_FILE, reference_markdown, schema_text
+from modelfleet.load.project import Project, SpecError
+
+EXIT_OK, EXIT_PROBLEMS = 0, 1
+EXIT_INTERRUPTED = 130
+
+
+def _project(args: argparse.Namespace) -> Project:
+    return Project.at(args.project.resolve()) if args.project else Project.find(Path.cwd())
+
+
+def _environments(project: Project, requested: list[str]) -> list[str]:
+    return requested or project.environments()
+
+
+def _print_notices(compiled) -> None:
+    for item in compiled:
+        for notice in item.notices:
+            print(f"warning: {notice}", file=sys.stderr)
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    project = _project(args)
+    compiled = compile_environments(project, _environments(project, args.env), load_schemas(project, args.crds))
+    out = args.out if args.out is not None else project.root / "rendered"
+    _print_notices(compiled)
+    trees = {item.env: render_files(item.env, item.objects, item.gitops_objects) for item in compiled}
+    for env in trees:
+        check_writable(out / env)  # refuse before writing anything
+    for item in compiled:
+        write_tree(out / item.env, trees[item.env])
+        count = len(item.gitops_objects)
+        engines = f", {count} GitOps engine object{'s' * (count != 1)} -> {project.display(out / item.env / 'gitops')}" if count else ""
+        print(f"{item.env}: {len(item.objects)} objects -> {project.display(out / item.env)}{engines}")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    project = _project(args)
+    compiled = compile_environments(project, _environments(project, args.env), load_schemas(project, args.crds))
+    _print_notices(compiled)
+    for item in compiled:
+        print(f"{item.env}: {len(item.objects)} objects valid")
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    project = _project(args)
+    generated = {project.stacks_dir / SCHEMA_FILE: schema_text(), project.stacks_dir / REFERENCE_FILE: reference_markdown()}
+    if args.check:
+        stale = [path for path, text in generated.items() if not path.is_file() or path.read_text(encoding="utf-8") != text]
+        for path in stale:
+            print(f"{project.display(path)} is out of date; run `modelfleet schema` and commit it", file=sys.stderr)
+        if not stale:
+            print("stacks/schema.json and stacks/REFERENCE.md are up to date")
+        return EXIT_PROBLEMS if stale else EXIT_OK
+    for path, text in generated.items():
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {project.display(path)}")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    project = _project(args)
+    if args.manifests and args.env:
+        print("error: check either environments or --manifests, not both (--env picks the policy config for manifests)", file=sys.stderr)
+        return EXIT_PROBLEMS
+    try:
+        # Imported here: gRPC and the protocol stubs are only needed by this command.
+        from modelfleet.check.analyzer_client import PolicyPackError
+        from modelfleet.check.check import check_environments, check_manifests
+        from modelfleet.check.report import render
+
+        try:
+            if args.manifests:
+                results = [check_manifests(project, args.manifests, args.manifest_env, args.config)]
+            else:
+                results = check_environments(project, compile_environments(project, _environments(project, args.env), None), args.config)
+        except PolicyPackError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_PROBLEMS
+        print(render(results, args.format))
+    except KeyboardInterrupt:
+        print("interrupted; the policy pack was stopped", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_PROBLEMS if any(result.count("mandatory") for result in results) else EXIT_OK
+
+
+def _colour(choice: str) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    project = _project(args)
+    try:
+        # Imported here: only this command needs git, the pack protocol and the report formats.
+        from modelfleet.diff.compare import EXIT_ERROR, compare
+        from modelfleet.diff.report import render
+        from modelfleet.diff.sources import DiffInputError, snapshots
+        from modelfleet.check.analyzer_client import PolicyPackError
+
+        try:
+            base, head = snapshots(project, args.base, args.head, args.crds)
+            result = compare(project, base, head, args.env, with_policy=not args.no_policy)
+        except DiffInputError as error:
+            for line in error.lines:
+                print(line, file=sys.stderr)
+            print("diff failed: a side could not be compiled or read", file=sys.stderr)
+            return EXIT_ERROR
+        except PolicyPackError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_ERROR
+        print(render(result, args.format, _colour(args.color)))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return result.exit_code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="modelfleet", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(command: argparse.ArgumentParser, with_envs: bool = True) -> None:
+        command.add_argument("--project", type=Path, help="project directory (default: nearest Pulumi.yaml upward)")
+        if with_envs:
+            command.add_argument("env", nargs="*", help="environments (default: every stacks/Pulumi.<env>.yaml)")
+            command.add_argument("--crds", type=Path, help="directory of upstream CRD files (default: $MODELFLEET_CRD_DIR, else ../shared/crds)")
+
+    render = sub.add_parser("render", help="compile, validate and write rendered/<env>/ for GitOps")
+    common(render)
+    render.add_argument("--out", type=Path, help="output directory (default: <project>/rendered)")
+    render.set_defaults(run=cmd_render)
+
+    validate = sub.add_parser("validate", help="compile and validate strictly against the schemas; write nothing")
+    common(validate)
+    validate.set_defaults(run=cmd_validate)
+
+    schema = sub.add_parser("schema", help="write stacks/schema.json (JSON Schema of stack files) and stacks/REFERENCE.md")
+    common(schema, with_envs=False)
+    schema.add_argument("--check", action="store_true", help="fail if stacks/schema.json is out of date")
+    schema.set_defaults(run=cmd_schema)
+
+    check = sub.add_parser("check", help="run the policy pack (policies/) over Pulumi's Analyzer protocol, offline")
+    common(check, with_envs=False)
+    check.add_argument("env", nargs="*", help="environments to compile and check (default: every stacks/Pulumi.<env>.yaml)")
+    check.add_argument("--manifests", nargs="+", type=Path, metavar="PATH", help="check these Kubernetes YAML files or directories instead")
+    check.add_argument("--env", dest="manifest_env", default="dev", metavar="ENV", help="with --manifests: whose policies/config/<ENV>.json applies (default: dev)")
+    check.add_argument("--config", type=Path, metavar="FILE", help="policy config file to use instead of policies/config/<env>.json")
+    check.add_argument("--format", choices=("text", "json", "github"), default="text", help="report format (github: workflow annotations)")
+    check.set_defaults(run=cmd_check)
+
+    diff = sub.add_parser(
+        "diff",
+        help="what a change does to every environment: objects, GPUs and serving settings, policy results",
+        description="Compare BASE with HEAD per environment. Each is a git revision of this repository (compiled "
+        "offline by that revision's own compiler from a `git archive` export; the working tree is never touched) "
+        "or a directory of rendered trees; HEAD defaults to the working tree. Exit 0: no change; 2: changes; "
+        "1: an error (a side does not compile, or a mandatory policy violation on the HEAD side).",
+    )
+    common(diff, with_envs=False)
+    diff.add_argument("base", metavar="BASE", help="git revision (branch, tag, commit) or rendered directory")
+    diff.add_argument("head", metavar="HEAD", nargs="?", help="git revision or rendered directory (default: the working tree)")
+    diff.add_argument("--env", action="append", metavar="ENV", help="only this environment (repeatable; default: every environment on either side)")
+    diff.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="report format (markdown: a pull-request comment)")
+    diff.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the text report (auto: on a terminal, unless NO_COLOR is set)")
+    diff.add_argument("--no-policy", action="store_true", help="skip the policy checks of both sides")
+    diff.add_argument("--crds", type=Path, help="directory of upstream CRD files (default: $MODELFLEET_CRD_DIR, else ../shared/crds)")
+    diff.set_defaults(run=cmd_diff)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    # Parsing stacks and CRDs allocates millions of long-lived objects and no garbage cycles; with the
+    # default thresholds the cyclic collector runs ~18 full passes that free nothing and take about half
+    # of a large render (benchmarks/README.md). Collect rarely while the command runs.
+    thresholds = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        return args.run(args)
+    except SpecError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(error.problems)} problem(s); nothing written", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except RenderError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

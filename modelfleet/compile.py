@@ -1,0 +1,97 @@
+"""The offline pipeline shared by the commands: load -> spec -> plan -> manifests -> strict schema check."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from modelfleet.build.environment import build_environment
+from modelfleet.build.gitops import build_gitops, gitops_target, name_problem
+from modelfleet.schemas.gitops_schema import validate_gitops_object
+from modelfleet.schemas.validate import ManifestSchemas, ManifestSchemaError
+from modelfleet.load.merge import locate
+from modelfleet.build.notices import environment_notices
+from modelfleet.plan import EnvironmentPlan
+from modelfleet.resolve.environment import resolve
+from modelfleet.load.source_yaml import Position, SourceProblem
+from modelfleet.load.project import Project, SpecError
+from modelfleet.spec.stack_loader import LoadedStack, load_stack
+
+CRD_DIR_VARIABLE = "MODELFLEET_CRD_DIR"
+
+
+@dataclass(frozen=True)
+class CompiledEnvironment:
+    env: str
+    plan: EnvironmentPlan
+    objects: list[dict]
+    notices: list[str]
+    gitops_objects: list[dict] = field(default_factory=list)
+    """Argo CD / Flux objects for rendered/<env>/gitops/: rendered only, never registered by Pulumi nor checked
+    by the policy pack (they are not part of `objects`)."""
+
+
+def crd_directory(project: Project, given: Path | None) -> Path:
+    """--crds, else $MODELFLEET_CRD_DIR, else ../shared/crds beside the project."""
+    if given is not None:
+        return given
+    if os.environ.get(CRD_DIR_VARIABLE):
+        return Path(os.environ[CRD_DIR_VARIABLE])
+    return project.root.parent / "shared" / "crds"
+
+
+def load_schemas(project: Project, given: Path | None) -> ManifestSchemas:
+    directory = crd_directory(project, given)
+    try:
+        return ManifestSchemas.from_crd_dir(directory)
+    except ManifestSchemaError as error:
+        raise SpecError([SourceProblem(Position(str(directory), 1, 1), "", f"{error}; pass --crds DIR or set {CRD_DIR_VARIABLE}")]) from None
+
+
+def schema_problems(project: Project, env: str, objects: list[dict], schemas: ManifestSchemas) -> list[SourceProblem]:
+    """Strict upstream-schema problems of the built objects, reported against the stack file."""
+    where = Position(project.display(project.stack_file(env)), 1, 1)
+    return [SourceProblem(where, "", f"built {problem}") for obj in objects for problem in schemas.validate(obj)]
+
+
+def gitops_objects(project: Project, loaded: LoadedStack, plan: EnvironmentPlan) -> tuple[list[dict], list[SourceProblem]]:
+    """The environment's GitOps engine objects (none without modelfleet:gitops), validated against the strict
+    schemas of components/gitops_schema.py, which need no CRD directory; and the problems found."""
+    spec = loaded.spec.gitops
+    if spec is None:
+        return [], []
+    target = gitops_target(spec, loaded.env, plan)
+    unusable = name_problem(target)
+    if unusable is not None:
+        return [], [SourceProblem(locate(loaded.provenance, ("gitops",)), "gitops", unusable)]
+    objects = build_gitops(target)
+    where = Position(project.display(project.stack_file(loaded.env)), 1, 1)
+    return objects, [SourceProblem(where, "", f"built {problem}") for obj in objects for problem in validate_gitops_object(obj)]
+
+
+def compile_environments(project: Project, envs: list[str], schemas: ManifestSchemas | None) -> list[CompiledEnvironment]:
+    """Compile every environment; raises SpecError with the problems of all of them at once."""
+    problems: list[SourceProblem] = []
+    compiled = []
+    known = set(project.environments())
+    for env in envs:
+        if env not in known:
+            listed = ", ".join(sorted(known)) or "none"
+            problems.append(SourceProblem(Position(project.display(project.stack_file(env)), 1, 1), "", f"no stack file for environment '{env}'; environments: {listed}"))
+            continue
+        try:
+            loaded = load_stack(project, env)
+            plan = resolve(loaded)
+        except SpecError as error:
+            problems.extend(error.problems)
+            continue
+        objects = build_environment(plan)
+        if schemas is not None:
+            problems.extend(schema_problems(project, env, objects, schemas))
+        engine_objects, found = gitops_objects(project, loaded, plan)
+        problems.extend(found)
+        compiled.append(CompiledEnvironment(env, plan, objects, environment_notices(plan, objects), engine_objects))
+    if problems:
+        raise SpecError(problems)
+    return compiled

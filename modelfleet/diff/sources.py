@@ -1,0 +1,150 @@
+"""The two sides of a diff, each as the rendered objects of every environment.
+
+A side is one of:
+- the working tree: compiled in this process by this checkout's compiler;
+- a git revision: its files are exported with `git archive` into a temporary directory and compiled by
+  that revision's own compiler (`python -m modelfleet.cli render`), so a change to the stack format and
+  the stack files that follows it compile on both sides. The user's working tree, index and worktree
+  list are never touched;
+- a directory of rendered trees (`rendered/`, holding one `<env>/` per environment) or one env tree.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from modelfleet.compile import compile_environments, crd_directory, load_schemas
+from modelfleet.check.manifest_files import NOT_OBJECTS, load_manifests
+from modelfleet.render import KUSTOMIZATION, OWNER_MARKER, render_files
+from modelfleet.load.project import PROJECT_FILE, Project, SpecError
+
+_LOCATED = re.compile(r"^[^\s:]+:\d+:\d+: ")  # file:line:col: (a located problem, shown as revision:file:line:col)
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class DiffInputError(Exception):
+    """A side cannot be compiled or read; `lines` are the located problems, ready to print."""
+
+    def __init__(self, lines: list[str]):
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    label: str                              # how the side is named in reports
+    environments: dict[str, list[dict]]     # environment -> its objects
+    notes: tuple[str, ...] = ()             # e.g. "no modelfleet project at this revision"
+
+
+def objects_of_files(files: dict[str, str]) -> list[dict]:
+    """The Kubernetes objects of a rendered tree given as file name -> text (kustomize's own files skipped)."""
+    found = []
+    for name in sorted(files):
+        if name.endswith(KUSTOMIZATION) or not name.endswith((".yaml", ".yml")):
+            continue
+        for data in yaml.load_all(files[name], Loader=_Loader):
+            if isinstance(data, dict) and not str(data.get("apiVersion", "")).startswith(NOT_OBJECTS):
+                found.append(data)
+    return found
+
+
+def working_tree(project: Project, crds: Path | None) -> Snapshot:
+    compiled = compile_environments(project, project.environments(), load_schemas(project, crds))
+    return Snapshot("working tree", {item.env: objects_of_files(render_files(item.env, item.objects, item.gitops_objects)) for item in compiled})
+
+
+def _is_env_tree(directory: Path) -> bool:
+    """A tree `modelfleet render` wrote, or any directory with manifests directly inside."""
+    return (directory / OWNER_MARKER).is_file() or any(path.is_file() for path in [*directory.glob("*.yaml"), *directory.glob("*.yml")])
+
+
+def rendered_directory(directory: Path, shown: str) -> Snapshot:
+    """`rendered/` (one subdirectory per environment) or a single environment's tree (named after it)."""
+    if _is_env_tree(directory):
+        trees = {directory.resolve().name: directory}
+    else:
+        trees = {child.name: child for child in sorted(directory.iterdir()) if child.is_dir() and not child.name.startswith(".")}
+    if not trees:
+        raise DiffInputError([f"{shown}: no rendered environment here; expected rendered/<env>/ trees as `modelfleet render` writes them"])
+    environments = {}
+    for env, tree in trees.items():
+        environments[env] = [item.data for item in load_manifests([tree])] if any(tree.rglob("*.y*ml")) else []
+    return Snapshot(shown, environments)
+
+
+def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True)
+
+
+def _text(output: bytes) -> str:
+    return output.decode("utf-8", errors="replace").strip()
+
+
+def git_revision(project: Project, revision: str, crds: Path | None) -> Snapshot:
+    """Compile `revision` of the repository holding the project with that revision's own compiler."""
+    top = _git(["rev-parse", "--show-toplevel"], project.root)
+    if top.returncode != 0:
+        raise DiffInputError([f"{revision}: not a directory, and {project.display(project.root) or '.'} is not in a git repository ({_text(top.stderr)})"])
+    prefix = _text(_git(["rev-parse", "--show-prefix"], project.root).stdout)
+    commit = _git(["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], project.root)
+    if commit.returncode != 0:
+        raise DiffInputError([f"{revision}: neither a directory nor a commit of this repository; give a branch, tag or commit (fetch it first, e.g. git fetch origin main)"])
+    sha = _text(commit.stdout)
+    label = f"{revision} ({sha[:12]})" if not sha.startswith(revision) else sha[:12]
+    if _git(["cat-file", "-e", f"{sha}:{prefix}{PROJECT_FILE}"], project.root).returncode != 0:
+        return Snapshot(label, {}, (f"{label} has no {PROJECT_FILE} at {prefix or 'the repository root'}: every environment is new",))
+    with tempfile.TemporaryDirectory(prefix="modelfleet-diff-") as temporary:
+        source = Path(temporary) / "source"
+        archive = _git(["archive", "--format=tar", sha, "--", prefix or "."], Path(_text(top.stdout)))
+        if archive.returncode != 0:
+            raise DiffInputError([f"{revision}: git archive failed: {_text(archive.stderr)}"])
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(source, filter="data")
+        root = source / prefix
+        out = Path(temporary) / "rendered"
+        command = [sys.executable, "-m", "modelfleet.cli", "render", "--project", str(root), "--out", str(out), "--crds", str(crd_directory(project, crds).resolve())]
+        environment = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
+        result = subprocess.run(command, cwd=root, env=environment, capture_output=True)
+        if result.returncode != 0:
+            lines = [line for line in _text(result.stderr).splitlines() if line and not line.startswith("warning: ")]
+            shown = [f"{revision}:{line}" if _LOCATED.match(line) else f"{revision}: {line}" for line in lines]
+            raise DiffInputError(shown or [f"{revision}: render failed (exit {result.returncode})"])
+        return rendered_directory(out, label) if out.is_dir() else Snapshot(label, {})
+
+
+def snapshot(project: Project, side: str | None, crds: Path | None) -> Snapshot:
+    """None: the working tree; an existing directory: rendered trees; anything else: a git revision."""
+    if side is None:
+        return working_tree(project, crds)
+    if Path(side).is_dir():
+        return rendered_directory(Path(side), side)
+    return git_revision(project, side, crds)
+
+
+def snapshots(project: Project, base: str, head: str | None, crds: Path | None) -> tuple[Snapshot, Snapshot]:
+    """Both sides, compiled side by side; the problems of both are reported together."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(snapshot, project, side, crds) for side in (base, head)]
+    sides, lines = [], []
+    for future in futures:
+        try:
+            sides.append(future.result())
+        except DiffInputError as error:
+            lines += error.lines
+        except SpecError as error:
+            lines += [str(problem) for problem in error.problems]
+    if lines:
+        raise DiffInputError(lines)
+    return sides[0], sides[1]

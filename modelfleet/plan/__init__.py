@@ -1,0 +1,157 @@
+"""The plan: what builders read. Immutable and fully resolved (components/resolve.py makes it from the spec),
+so builders never look anything up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from modelfleet.plan.autoscaling import AutoscalingPlan
+from modelfleet.spec.env import EnvVar
+from modelfleet.spec.model import Model, Resources
+from modelfleet.spec.runtime import ModelFormat, Runtime
+from modelfleet.spec.storage import Storage
+
+MODEL_DIR = "/mnt/models"
+"""Where every backend finds the model files (KServe's storage initializer writes there too)."""
+SERVING_PORT = 8080
+
+
+@dataclass(frozen=True)
+class GpuPlacement:
+    """GPUs of one replica (count, spread over pods of per_pod GPUs) and how to reach the pool's nodes."""
+
+    resource_name: str
+    count: int
+    per_pod: int
+    tolerations: tuple[dict, ...]
+    node_selector: tuple[tuple[str, str], ...]
+
+    @property
+    def pods_per_replica(self) -> int:
+        return self.count // self.per_pod
+
+
+@dataclass(frozen=True)
+class StoragePlan:
+    name: str
+    spec: Storage
+    service_account_name: str | None   # S3 connections (not data connections) get a ServiceAccount
+    claim_name: str | None             # pvc / newPvc
+    volume_name: str | None            # newPvc bound to a static PV
+
+
+@dataclass(frozen=True)
+class RuntimePlan:
+    """A ServingRuntime or ClusterServingRuntime compiled from a vLLM engine."""
+
+    name: str
+    kind: str
+    spec: Runtime
+    model_formats: tuple[ModelFormat, ...]
+
+
+@dataclass(frozen=True)
+class EngineContainer:
+    """The engine container of the knative, deployment and ray backends (KServe builds its own from the runtime)."""
+
+    engine: str                        # vllm | tgi
+    image: str
+    command: tuple[str, ...]
+    args: tuple[str, ...]
+    env: tuple[EnvVar, ...]
+    model_claim: str | None            # PVC mounted read-only at MODEL_DIR
+
+
+@dataclass(frozen=True)
+class RayWorkerGroupPlan:
+    name: str
+    gpu: GpuPlacement                  # count and per_pod: the GPUs of one worker pod
+    replicas: int
+    min_replicas: int
+    max_replicas: int
+    resources: Resources
+    shared_memory: str | None
+
+
+@dataclass(frozen=True)
+class RayClusterPlan:
+    name: str
+    image: str
+    ray_version: str
+    head_resources: Resources
+    worker_groups: tuple[RayWorkerGroupPlan, ...]
+    autoscaling: bool
+    worker_env: tuple[EnvVar, ...] = ()
+    model_claim: str | None = None
+
+
+@dataclass(frozen=True)
+class RayServePlan:
+    """Ray Serve LLM application of a model on the ray backend."""
+
+    model_id: str                      # the served model name clients send
+    model_source: str                  # path under MODEL_DIR or a hub id
+    engine_kwargs: tuple[tuple[str, object], ...]
+    upgrade_strategy: str
+    cluster: RayClusterPlan
+
+
+@dataclass(frozen=True)
+class ModelPlan:
+    name: str
+    spec: Model
+    backend: str                       # kserve | knative | deployment | ray
+    mode: str                          # KServe deployment mode: Standard | Knative
+    runtime_name: str                  # name of the (Cluster)ServingRuntime on the cluster
+    runtime_version: str | None
+    storage_uri: str | None
+    storage_key: tuple[str, str] | None  # OpenShift AI data connection: (key, path)
+    service_account_name: str | None
+    image_pull_secret: str | None        # OCI model images from a private registry
+    gpu: GpuPlacement | None
+    args: tuple[str, ...]
+    env: tuple[EnvVar, ...]
+    autoscaling: AutoscalingPlan
+    shared_memory: str | None
+    multi_node: tuple[int, int] | None   # KServe workerSpec (tensorParallelSize, pipelineParallelSize)
+    container: EngineContainer | None    # knative and deployment backends
+    ray: RayServePlan | None             # ray backend
+    url: str
+
+    @property
+    def min_replicas(self) -> int:
+        return self.autoscaling.min_replicas
+
+    @property
+    def max_replicas(self) -> int:
+        return self.autoscaling.max_replicas
+
+
+@dataclass(frozen=True)
+class ImageBuildPlan:
+    """The engine image `pulumi up` builds in the stack (modelfleet:imageBuild); paths relative to the project root."""
+
+    context: str                       # build context directory, e.g. runtime-image
+    dockerfile: str                    # <context>/Dockerfile
+    tag: str                           # <repository>:<engineVersion>-<12 hex of the context's content digest>
+    platforms: tuple[str, ...]
+    push: bool
+    engine_version: str                # from <context>/image.lock
+
+
+@dataclass(frozen=True)
+class EnvironmentPlan:
+    name: str
+    namespace: str
+    create_namespace: bool
+    labels: tuple[tuple[str, str], ...]
+    annotations: tuple[tuple[str, str], ...]
+    kserve_version: tuple[int, ...]
+    storages: tuple[StoragePlan, ...]
+    runtimes: tuple[RuntimePlan, ...]
+    models: tuple[ModelPlan, ...]
+    ray_clusters: tuple[RayClusterPlan, ...]
+    manage_knative_features: bool
+    domain: str
+    notes: tuple[str, ...] = ()          # found while resolving, shown as warnings
+    image_build: ImageBuildPlan | None = None  # the engine image built by `pulumi up`; its tag is in the manifests

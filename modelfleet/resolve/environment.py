@@ -1,0 +1,91 @@
+"""Resolve a validated spec into a plan: defaults applied, references followed, cross-field rules checked."""
+
+from __future__ import annotations
+
+from modelfleet.resolve.engine_image import resolve_engine_images
+from modelfleet.load.merge import locate
+from modelfleet.plan import EnvironmentPlan, RuntimePlan, StoragePlan
+from modelfleet.resolve.problems import Problems, by_name
+from modelfleet.resolve.model import DEFAULT_VLLM_FORMATS, References, resolve_model
+from modelfleet.resolve.ray import ray_cluster_plan
+from modelfleet.load.source_yaml import SourceProblem, format_path
+from modelfleet.spec.base import version_tuple
+from modelfleet.spec.stack import StackSpec
+from modelfleet.spec.storage import Storage
+from modelfleet.load.project import SpecError
+from modelfleet.spec.stack_loader import LoadedStack
+
+PART_OF_LABEL = ("app.kubernetes.io/part-of", "modelfleet")
+ENVIRONMENT_LABEL = "modelfleet.io/environment"
+
+
+def _storage_plan(storage: Storage, namespace: str) -> StoragePlan:
+    service_account = None
+    if storage.s3 is not None and not storage.s3.data_connection:
+        service_account = storage.s3.service_account_name or f"{storage.name}-sa"
+    claim = volume = None
+    if storage.pvc is not None:
+        claim = storage.pvc.claim_name
+    if storage.new_pvc is not None:
+        claim = storage.new_pvc.claim_name or storage.name
+        # PersistentVolumes are cluster-wide: prefix the namespace so environments sharing a cluster don't clash
+        volume = f"{namespace}-{claim}"[:253] if storage.new_pvc.volume is not None else None
+    return StoragePlan(storage.name, storage, service_account, claim, volume)
+
+
+def _runtime_plans(spec: StackSpec, runtimes: list) -> tuple[RuntimePlan, ...]:
+    """A (Cluster)ServingRuntime per vLLM runtime that an enabled kserve model uses, or that no model names
+    (offered to users, e.g. in the OpenShift AI dashboard). For the other backends a runtime is just an image."""
+    named = {model.runtime for model in spec.models}
+    served = {model.runtime for model in spec.models if model.enabled and model.backend == "kserve"}
+    return tuple(
+        RuntimePlan(runtime.name, "ClusterServingRuntime" if runtime.scope == "Cluster" else "ServingRuntime",
+                    runtime, tuple(runtime.model_formats or DEFAULT_VLLM_FORMATS))
+        for runtime in runtimes
+        if runtime.vllm is not None and (runtime.name in served or runtime.name not in named)
+    )
+
+
+def _located(loaded: LoadedStack, problems: Problems) -> list[SourceProblem]:
+    return [SourceProblem(locate(loaded.provenance, path), format_path(path), message) for path, message in problems.items]
+
+
+def resolve(loaded: LoadedStack) -> EnvironmentPlan:
+    """The plan of one environment; raises SpecError listing every cross-reference problem, located."""
+    spec = loaded.spec
+    problems = Problems()
+    environment = spec.environment
+    pools = by_name(spec.gpu_pools)
+    storage_plans = {name: (index, _storage_plan(storage, environment.namespace)) for name, (index, storage) in by_name(spec.storage).items()}
+    runtimes, notes, image_build = resolve_engine_images(spec.runtimes, loaded.project_root, problems, spec.image_build)
+    if problems.items:  # models cannot be checked against an engine whose image lock is unreadable
+        raise SpecError(_located(loaded, problems))
+    built = frozenset({image_build.tag}) if image_build is not None else frozenset()
+    refs = References(environment, by_name(runtimes), storage_plans, pools, built)
+
+    models = [plan for index, model in enumerate(spec.models) if model.enabled
+              for plan in [resolve_model(index, model, refs, problems)] if plan is not None]
+    clusters = [plan for index, cluster in enumerate(spec.ray_clusters) if cluster.enabled
+                for plan in [ray_cluster_plan(index, cluster, pools, environment.platform.kuberay, problems)] if plan is not None]
+    if problems.items:
+        raise SpecError(_located(loaded, problems))
+
+    name = environment.name or loaded.env
+    labels = dict(environment.labels)
+    labels.update({PART_OF_LABEL[0]: PART_OF_LABEL[1], ENVIRONMENT_LABEL: name})
+    return EnvironmentPlan(
+        name=name,
+        namespace=environment.namespace,
+        create_namespace=environment.create_namespace,
+        labels=tuple(sorted(labels.items())),
+        annotations=tuple(sorted(environment.annotations.items())),
+        kserve_version=version_tuple(environment.platform.kserve),
+        storages=tuple(plan for _, plan in storage_plans.values()),
+        runtimes=_runtime_plans(spec, runtimes),
+        models=tuple(models),
+        ray_clusters=tuple(clusters),
+        manage_knative_features=environment.platform.manage_knative_features,
+        domain=environment.cluster_domain,
+        notes=tuple(notes),
+        image_build=image_build,
+    )

@@ -1,0 +1,1 @@
+"""Strict validation of built manifests against upstream schemas, carried by the package as data."""

@@ -1,0 +1,58 @@
+"""The environment block: where and how one stack deploys."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from modelfleet.spec.base import Dns1035Label, Dns1123Label, SpecModel, Version
+
+DeploymentMode = Literal["Standard", "Knative", "RawDeployment", "Serverless"]
+
+LEGACY_DEPLOYMENT_MODES = {"RawDeployment": "Standard", "Serverless": "Knative"}
+
+
+def normalise_deployment_mode(mode: str | None) -> str | None:
+    """Map KServe's legacy mode names to the current ones (RawDeployment -> Standard, Serverless -> Knative)."""
+    return LEGACY_DEPLOYMENT_MODES.get(mode, mode) if mode is not None else None
+
+
+class PlatformVersions(SpecModel):
+    """Versions of the serving platforms installed on the target cluster; the compiler emits what they accept."""
+
+    kserve: Version = Field("0.20", description="KServe version on the cluster (e.g. '0.20'). Decides the deployment-mode names emitted.")
+    knative: Version | None = Field(None, description="Knative Serving version, when Knative is installed.")
+    kuberay: Version | None = Field(None, description="KubeRay operator version, when KubeRay is installed.")
+    manage_knative_features: bool = Field(
+        False,
+        description="Own the Knative feature flags this environment needs (tolerations, node selectors, PVC "
+        "volumes on Knative pods) by applying them to knative-serving/config-features. Off: they are listed "
+        "as a warning for the cluster admin. Only one stack per cluster should own them.",
+    )
+
+
+class Environment(SpecModel):
+    """One deployment environment (dev, staging, prod): its namespace, common metadata and platform."""
+
+    name: Dns1035Label | None = Field(None, description="Environment name; defaults to the Pulumi stack name.")
+    namespace: Dns1123Label = Field(description="Namespace all namespaced objects of this environment go to.")
+    create_namespace: bool = Field(False, description="Also create (and own) the Namespace object.")
+    labels: dict[str, str] = Field(default_factory=dict, description="Labels added to every object of the environment.")
+    annotations: dict[str, str] = Field(
+        default_factory=dict, description="Annotations added to every object of the environment."
+    )
+    platform: PlatformVersions = Field(
+        default_factory=PlatformVersions, description="Versions of KServe, Knative and KubeRay on the cluster."
+    )
+    deployment_mode: DeploymentMode = Field(
+        "Knative",
+        description="Default KServe deployment mode of the models: Standard or Knative "
+        "(the legacy names RawDeployment and Serverless are accepted and normalised).",
+    )
+    cluster_domain: str = Field("cluster.local", description="Cluster DNS domain, used for the in-cluster URLs.")
+
+    @field_validator("deployment_mode")
+    @classmethod
+    def _normalise_mode(cls, mode: str) -> str:
+        return normalise_deployment_mode(mode)

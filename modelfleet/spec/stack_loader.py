@@ -1,0 +1,137 @@
+"""Find the project, read the shared definitions and one stack file, merge them and validate the spec.
+
+The stack files are ordinary Pulumi stack config files (stacks/Pulumi.<env>.yaml) holding keys of the
+`modelfleet` config namespace, so `pulumi.Config("modelfleet")` reads them in `pulumi up`. The shared
+definitions (stacks/shared.yaml) use the same `config:` layout; Pulumi never reads that file, the
+program merges it (see merge.py for the rules).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from modelfleet.spec.diagnostics import validation_problems
+from modelfleet.load.merge import MergedNode, Origin, Provenance, merge
+from modelfleet.load.source_yaml import Position, SourceProblem, YamlDocument, YamlSourceError, load_yaml_file
+from modelfleet.load.project import SHARED_FILE, Project, SpecError
+from modelfleet.spec import CONFIG_KEYS, CONFIG_NAMESPACE, StackSpec
+
+PULUMI_STACK_FILE_KEYS = {"config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"}
+
+
+@dataclass(frozen=True)
+class LoadedStack:
+    """The validated spec of one environment and where each of its values was written."""
+
+    env: str
+    spec: StackSpec
+    provenance: Provenance
+    project_root: Path
+
+
+def _config_section(document: YamlDocument, allowed_top: set[str]) -> tuple[dict[str, Any], list[SourceProblem]]:
+    """The modelfleet:* keys of a file's `config:` mapping (prefix stripped) and the problems found."""
+    problems: list[SourceProblem] = []
+    data = document.data
+    if data is None:
+        return {}, problems
+    if not isinstance(data, dict):
+        return {}, [SourceProblem(document.positions[()], "", "expected a mapping with a 'config:' key")]
+    for key in data:
+        if key not in allowed_top:
+            problems.append(SourceProblem(document.positions[(key,)], key, f"unknown top-level key '{key}'; stack settings go under 'config:'"))
+    config = data.get("config") or {}
+    if not isinstance(config, dict):
+        return {}, problems + [SourceProblem(document.positions[("config",)], "config", "expected a mapping of config keys")]
+    values: dict[str, Any] = {}
+    for key, value in config.items():
+        namespace, _, name = key.partition(":")
+        if namespace != CONFIG_NAMESPACE:
+            continue  # other namespaces (kubernetes:context, ...) belong to other programs
+        if name not in CONFIG_KEYS:
+            close = difflib.get_close_matches(name, CONFIG_KEYS, n=1)
+            hint = f"did you mean '{CONFIG_NAMESPACE}:{close[0]}'?" if close else f"known keys: {', '.join(CONFIG_KEYS)}"
+            problems.append(SourceProblem(document.positions[("config", key)], f"config.{key}", f"unknown config key; {hint}"))
+        elif isinstance(value, dict) and "secure" in value:
+            problems.append(SourceProblem(document.positions[("config", key)], f"config.{key}", "secret config values are not taken; reference Kubernetes Secrets by name instead"))
+        else:
+            values[name] = value
+    return values, problems
+
+
+def _duplicate_names(document: YamlDocument, values: dict[str, Any]) -> list[SourceProblem]:
+    """Entries of a named list written twice in one file (they would otherwise merge into one)."""
+    problems = []
+    for key, value in values.items():
+        if not isinstance(value, list):
+            continue
+        first: dict[Any, int] = {}
+        for index, item in enumerate(value):
+            if isinstance(item, dict) and "name" in item:
+                if item["name"] in first:
+                    path = ("config", f"{CONFIG_NAMESPACE}:{key}", index, "name")
+                    problems.append(SourceProblem(document.position_of(path), f"{key}[{index}].name", f"duplicate name '{item['name']}' (also {key}[{first[item['name']]}]); names must be unique"))
+                first.setdefault(item["name"], index)
+    return problems
+
+
+def _read(path: Path, shown: str, allowed_top: set[str]) -> tuple[YamlDocument | None, dict[str, Any], list[SourceProblem]]:
+    try:
+        document = load_yaml_file(path, display_name=shown)
+    except YamlSourceError as error:
+        return None, {}, list(error.problems)
+    values, problems = _config_section(document, allowed_top)
+    return document, values, problems
+
+
+def load_stack(project: Project, env: str, pulumi_config: dict[str, Any] | None = None) -> LoadedStack:
+    """Load, merge and validate the spec of `env`. Raises SpecError with every problem found.
+
+    `pulumi_config` is what `pulumi.Config` returned inside `pulumi up`; when given it is the truth, and
+    the stack file is only used to locate errors (if its values are the same).
+    """
+    stack_path = project.stack_file(env)
+    shared_path = project.stacks_dir / SHARED_FILE
+    problems: list[SourceProblem] = []
+    shared_doc, shared, found = (None, {}, []) if not shared_path.is_file() else _read(shared_path, project.display(shared_path), {"config"})
+    problems += found
+    if stack_path.is_file() or pulumi_config is None:
+        stack_doc, stack, found = _read(stack_path, project.display(stack_path), PULUMI_STACK_FILE_KEYS)
+        problems += found
+    else:
+        stack_doc, stack = None, {}
+    if pulumi_config is not None and (stack_doc is None or stack != pulumi_config):
+        config = {f"{CONFIG_NAMESPACE}:{key}": value for key, value in pulumi_config.items()}
+        stack_doc = YamlDocument({"config": config}, {(): Position(f"pulumi config of stack {env}", 1, 1)})
+        stack = dict(pulumi_config)
+    if shared_path.is_file() and shared_doc is None or stack_doc is None:
+        raise SpecError(problems)  # a file that does not parse: nothing more to check
+    repeated = [p for doc, values in ((shared_doc, shared), (stack_doc, stack)) if doc for p in _duplicate_names(doc, values)]
+    if repeated:
+        raise SpecError(problems + repeated)  # merging by name is ambiguous until names are unique
+
+    data: dict[str, Any] = {}
+    children: dict[str | int, Provenance] = {}
+    for key in CONFIG_KEYS:
+        stack_origin = Origin(stack_doc, ("config", f"{CONFIG_NAMESPACE}:{key}"))
+        shared_origin = Origin(shared_doc, ("config", f"{CONFIG_NAMESPACE}:{key}")) if shared_doc else None
+        if key in stack and key in shared and stack[key] is not None:
+            data[key], children[key] = merge(shared[key], shared_origin, stack[key], stack_origin)
+        elif key in stack and stack[key] is not None:
+            data[key], children[key] = stack[key], stack_origin
+        elif key in shared and key not in stack:
+            data[key], children[key] = shared[key], shared_origin
+    provenance = MergedNode(Origin(stack_doc, ()), children)
+    try:
+        spec = StackSpec.model_validate(data)
+    except ValidationError as error:
+        problems += validation_problems(error, StackSpec, provenance)
+    if problems:
+        raise SpecError(problems)
+    return LoadedStack(env, spec, provenance, project.root)
