@@ -33,7 +33,7 @@ def _print_notices(compiled) -> None:
 
 def cmd_render(args: argparse.Namespace) -> int:
     project = _project(args)
-    compiled = compile_environments(project, _environments(project, args.env), load_schemas(project, args.crds))
+    compiled = compile_environments(project, _environments(project, args.env), load_schemas(args.crds))
     out = args.out if args.out is not None else project.root / "rendered"
     _print_notices(compiled)
     trees = {item.env: render_files(item.env, item.objects, item.gitops_objects) for item in compiled}
@@ -49,7 +49,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     project = _project(args)
-    compiled = compile_environments(project, _environments(project, args.env), load_schemas(project, args.crds))
+    compiled = compile_environments(project, _environments(project, args.env), load_schemas(args.crds))
     _print_notices(compiled)
     for item in compiled:
         print(f"{item.env}: {len(item.objects)} objects valid")
@@ -69,6 +69,19 @@ def cmd_schema(args: argparse.Namespace) -> int:
     for path, text in generated.items():
         path.write_text(text, encoding="utf-8")
         print(f"wrote {project.display(path)}")
+    return EXIT_OK
+
+
+def cmd_schemas_import(args: argparse.Namespace) -> int:
+    from modelfleet.schemas.vendor import SchemaImportError, import_schemas
+
+    try:
+        lines = import_schemas(args.crd_dir)
+    except SchemaImportError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    for line in lines:
+        print(line)
     return EXIT_OK
 
 
@@ -139,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--project", type=Path, help="project directory (default: nearest Pulumi.yaml upward)")
         if with_envs:
             command.add_argument("env", nargs="*", help="environments (default: every stacks/Pulumi.<env>.yaml)")
-            command.add_argument("--crds", type=Path, help="directory of upstream CRD files (default: $MODELFLEET_CRD_DIR, else ../shared/crds)")
+            command.add_argument("--crds", type=Path, help="validate against the CRD YAML files in DIR instead of the vendored schemas (default: $MODELFLEET_CRD_DIR if set)", metavar="DIR")
 
     render = sub.add_parser("render", help="compile, validate and write rendered/<env>/ for GitOps")
     common(render)
@@ -154,6 +167,18 @@ def build_parser() -> argparse.ArgumentParser:
     common(schema, with_envs=False)
     schema.add_argument("--check", action="store_true", help="fail if stacks/schema.json is out of date")
     schema.set_defaults(run=cmd_schema)
+
+    schemas = sub.add_parser("schemas", help="the upstream CRD schemas vendored in the package")
+    schemas_sub = schemas.add_subparsers(dest="schemas_command", required=True)
+    schemas_import = schemas_sub.add_parser(
+        "import",
+        help="re-import the vendored schemas from a directory of upstream CRD YAML files",
+        description="Write, for every served version of every CRD in DIR, its structural openAPIV3Schema (descriptions "
+        "dropped) as compact JSON into the package, with provenance (repository, tag, path, sha256). Every file must be "
+        "listed with its sha256 in modelfleet/schemas/vendored/sources.yaml.",
+    )
+    schemas_import.add_argument("crd_dir", type=Path, metavar="DIR", help="directory of upstream CRD YAML files (e.g. ../shared/crds)")
+    schemas_import.set_defaults(run=cmd_schemas_import)
 
     check = sub.add_parser("check", help="run the policy pack (policies/) over Pulumi's Analyzer protocol, offline")
     common(check, with_envs=False)
@@ -179,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="report format (markdown: a pull-request comment)")
     diff.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the text report (auto: on a terminal, unless NO_COLOR is set)")
     diff.add_argument("--no-policy", action="store_true", help="skip the policy checks of both sides")
-    diff.add_argument("--crds", type=Path, help="directory of upstream CRD files (default: $MODELFLEET_CRD_DIR, else ../shared/crds)")
+    diff.add_argument("--crds", type=Path, help="validate against the CRD YAML files in DIR instead of the vendored schemas (default: $MODELFLEET_CRD_DIR if set)", metavar="DIR")
     diff.set_defaults(run=cmd_diff)
     return parser
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from modelfleet.build.environment import build_environment
 from modelfleet.build.gitops import build_gitops, gitops_target, name_problem
-from modelfleet.schemas.gitops_schema import validate_gitops_object
 from modelfleet.schemas.validate import ManifestSchemas, ManifestSchemaError
 from modelfleet.load.merge import locate
 from modelfleet.build.notices import environment_notices
@@ -32,21 +31,25 @@ class CompiledEnvironment:
     by the policy pack (they are not part of `objects`)."""
 
 
-def crd_directory(project: Project, given: Path | None) -> Path:
-    """--crds, else $MODELFLEET_CRD_DIR, else ../shared/crds beside the project."""
+def crd_directory(given: Path | None) -> Path | None:
+    """--crds, else $MODELFLEET_CRD_DIR, else None: the schemas vendored in the package."""
     if given is not None:
         return given
     if os.environ.get(CRD_DIR_VARIABLE):
         return Path(os.environ[CRD_DIR_VARIABLE])
-    return project.root.parent / "shared" / "crds"
+    return None
 
 
-def load_schemas(project: Project, given: Path | None) -> ManifestSchemas:
-    directory = crd_directory(project, given)
+def load_schemas(given: Path | None) -> ManifestSchemas:
+    """The vendored upstream schemas, or those of a CRD directory the user points at (another KServe version)."""
+    directory = crd_directory(given)
+    if directory is None:
+        return ManifestSchemas.vendored()
     try:
         return ManifestSchemas.from_crd_dir(directory)
     except ManifestSchemaError as error:
-        raise SpecError([SourceProblem(Position(str(directory), 1, 1), "", f"{error}; pass --crds DIR or set {CRD_DIR_VARIABLE}")]) from None
+        hint = f"unset {CRD_DIR_VARIABLE} to use the vendored schemas" if given is None else "drop --crds to use the vendored schemas"
+        raise SpecError([SourceProblem(Position(str(directory), 1, 1), "", f"{error}; point --crds or {CRD_DIR_VARIABLE} at a directory of CRD YAML files, or {hint}")]) from None
 
 
 def schema_problems(project: Project, env: str, objects: list[dict], schemas: ManifestSchemas) -> list[SourceProblem]:
@@ -56,8 +59,8 @@ def schema_problems(project: Project, env: str, objects: list[dict], schemas: Ma
 
 
 def gitops_objects(project: Project, loaded: LoadedStack, plan: EnvironmentPlan) -> tuple[list[dict], list[SourceProblem]]:
-    """The environment's GitOps engine objects (none without modelfleet:gitops), validated against the strict
-    schemas of components/gitops_schema.py, which need no CRD directory; and the problems found."""
+    """The environment's GitOps engine objects (none without modelfleet:gitops), or the problem that prevents them;
+    the caller validates them with the environment's objects against the upstream Argo CD / Flux schemas."""
     spec = loaded.spec.gitops
     if spec is None:
         return [], []
@@ -65,9 +68,7 @@ def gitops_objects(project: Project, loaded: LoadedStack, plan: EnvironmentPlan)
     unusable = name_problem(target)
     if unusable is not None:
         return [], [SourceProblem(locate(loaded.provenance, ("gitops",)), "gitops", unusable)]
-    objects = build_gitops(target)
-    where = Position(project.display(project.stack_file(loaded.env)), 1, 1)
-    return objects, [SourceProblem(where, "", f"built {problem}") for obj in objects for problem in validate_gitops_object(obj)]
+    return build_gitops(target), []
 
 
 def compile_environments(project: Project, envs: list[str], schemas: ManifestSchemas | None) -> list[CompiledEnvironment]:
@@ -87,10 +88,10 @@ def compile_environments(project: Project, envs: list[str], schemas: ManifestSch
             problems.extend(error.problems)
             continue
         objects = build_environment(plan)
-        if schemas is not None:
-            problems.extend(schema_problems(project, env, objects, schemas))
         engine_objects, found = gitops_objects(project, loaded, plan)
         problems.extend(found)
+        if schemas is not None:
+            problems.extend(schema_problems(project, env, objects + engine_objects, schemas))
         compiled.append(CompiledEnvironment(env, plan, objects, environment_notices(plan, objects), engine_objects))
     if problems:
         raise SpecError(problems)

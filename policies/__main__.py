@@ -2,7 +2,7 @@
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-from rules import (
+from modelfleet_pack.rules import (
     gpu_budget,
     gpu_requests_equal_limits,
     gpu_toleration,

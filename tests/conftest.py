@@ -1,4 +1,4 @@
-"""Shared fixtures: the repository root, the upstream CRD directory and throwaway projects."""
+"""Shared fixtures: the repository root, the vendored schemas and throwaway projects."""
 
 from __future__ import annotations
 
@@ -9,22 +9,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CRD_DIR = ROOT.parent / "shared" / "crds"
 ENVIRONMENTS = ("dev", "prod", "staging")
 
 
 @pytest.fixture(scope="session")
-def crd_dir() -> Path:
-    if not CRD_DIR.is_dir():
-        pytest.skip("upstream CRDs not found at ../shared/crds relative to the repository")
-    return CRD_DIR
-
-
-@pytest.fixture(scope="session")
-def schemas(crd_dir):
+def schemas():
     from modelfleet.schemas.validate import ManifestSchemas
 
-    return ManifestSchemas.from_crd_dir(crd_dir)
+    return ManifestSchemas.vendored()
 
 
 class TmpProject:

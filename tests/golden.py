@@ -1,5 +1,7 @@
-"""Golden snapshots of each example stack's render, under tests/golden/<env>/, and of the `modelfleet diff`
-Markdown report of the fixture pair in tests/diff_fixtures/, in tests/golden/diff.md.
+"""Golden snapshots of each example stack's render, under tests/golden/<env>/, of the `modelfleet diff`
+Markdown report of the fixture pair in tests/diff_fixtures/, in tests/golden/diff.md, and of the Pulumi URNs each
+stack registers under the mock runtime, in tests/golden/urns/<env>.txt (a changed URN makes `pulumi up` replace
+live resources: a move or rename of a component must keep them, or carry an alias).
 
 Regenerate after an intended change with `make golden` (python -m tests.golden --update), then review
 `git diff tests/golden` before committing: the diff is the change users will see.
@@ -10,6 +12,8 @@ from __future__ import annotations
 import argparse
 import difflib
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from modelfleet.compile import compile_environments
@@ -23,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLDEN_DIR = ROOT / "tests" / "golden"
 GOLDEN_DIFF = GOLDEN_DIR / "diff.md"
 DIFF_FIXTURES = ROOT / "tests" / "diff_fixtures"
+GOLDEN_URNS = GOLDEN_DIR / "urns"
 
 
 def fixture_diff(with_policy: bool = True) -> DiffResult:
@@ -63,6 +68,12 @@ def golden_diff(env: str, files: dict[str, str]) -> str:
     return "".join(chunks)
 
 
+def registered_urns(env: str) -> str:
+    """The URNs `__main__.py` registers for `env` under Pulumi's mock runtime, sorted, one per line."""
+    run = subprocess.run([sys.executable, str(ROOT / "tests" / "pulumi_mock_run.py"), "--urns", env], capture_output=True, text=True, cwd=ROOT, check=True)
+    return run.stdout
+
+
 def update() -> None:
     for env, files in rendered_trees().items():
         target = GOLDEN_DIR / env
@@ -72,6 +83,10 @@ def update() -> None:
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             (target / name).write_text(content, encoding="utf-8")
         print(f"updated tests/golden/{env} ({len(files)} files); review with git diff tests/golden")
+    GOLDEN_URNS.mkdir(exist_ok=True)
+    for env in Project.at(ROOT).environments():
+        (GOLDEN_URNS / f"{env}.txt").write_text(registered_urns(env), encoding="utf-8")
+        print(f"updated tests/golden/urns/{env}.txt; review with git diff tests/golden")
     GOLDEN_DIFF.write_text(markdown_report(fixture_diff()), encoding="utf-8")
     print("updated tests/golden/diff.md; review with git diff tests/golden")
 

@@ -4,9 +4,10 @@ Used by test_pulumi_parity.py and test_image_build.py in a subprocess per stack 
 process-global). Config comes from the stack file's modelfleet:* keys, passed as Pulumi passes structured config
 (JSON). PROJECT (default: this repository) is a project directory holding its own copy of __main__.py; run it with
 that directory as the working directory, as `pulumi up` does.
-Each record: type, name, inputs, and dependencies (the URNs the resource waits for).
+Each record: type, name, inputs, and dependencies (the URNs the resource waits for). With --urns, the sorted URNs of
+every registration (component resources included) instead, one per line: what `pulumi up` would key its state on.
 No resource plugin runs: the mock monitor answers every registration (a pulumi-docker-build Image too).
-Usage: python tests/pulumi_mock_run.py ENV [PROJECT]
+Usage: python tests/pulumi_mock_run.py [--urns] ENV [PROJECT]
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self) -> None:
         self.resources: list[dict] = []
         self.dependencies: list[str] = []  # of the registration in progress (set by the monitor hook in main)
+        self.urns: list[str] = []  # of every registration, components included
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         self.resources.append({"type": args.typ, "name": args.name, "inputs": args.inputs, "dependencies": self.dependencies})
@@ -52,7 +54,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return {}
 
 
-def main(env: str, project: Path = ROOT) -> None:
+def main(env: str, project: Path = ROOT, urns: bool = False) -> None:
     stack_file = yaml.safe_load((project / "stacks" / f"Pulumi.{env}.yaml").read_text())
     config = {key: json.dumps(value) for key, value in (stack_file.get("config") or {}).items()}
     mocks = RecordingMocks()
@@ -60,15 +62,21 @@ def main(env: str, project: Path = ROOT) -> None:
 
     def register_recording_dependencies(monitor, request):
         mocks.dependencies = sorted(request.dependencies)
-        return register(monitor, request)
+        response = register(monitor, request)
+        mocks.urns.append(response.urn)
+        return response
 
     MockMonitor.RegisterResource = register_recording_dependencies
     pulumi.runtime.set_mocks(mocks, project="modelfleet", stack=env, preview=False)
     pulumi.runtime.set_all_config(config)
     runpy.run_path(str(project / "__main__.py"), run_name="__main__")
     _sync_await(wait_for_rpcs())
-    json.dump(mocks.resources, sys.stdout, sort_keys=True)
+    if urns:
+        sys.stdout.write("".join(f"{urn}\n" for urn in sorted(mocks.urns)))
+    else:
+        json.dump(mocks.resources, sys.stdout, sort_keys=True)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], Path(sys.argv[2]).resolve() if len(sys.argv) > 2 else ROOT)
+    arguments = [argument for argument in sys.argv[1:] if argument != "--urns"]
+    main(arguments[0], Path(arguments[1]).resolve() if len(arguments) > 1 else ROOT, urns="--urns" in sys.argv[1:])

@@ -18,7 +18,7 @@ from modelfleet.diff.report import MARKER, comment_markdown, markdown_report
 from modelfleet.diff.serving import serving_summaries
 from modelfleet.diff.sources import Snapshot, rendered_directory
 from modelfleet.load.project import Project
-from tests.conftest import CRD_DIR, ROOT
+from tests.conftest import ROOT
 from tests.golden import GOLDEN_DIFF, fixture_diff, text_diff
 
 FIXTURES = ROOT / "tests" / "diff_fixtures"
@@ -228,7 +228,7 @@ def snapshot_of_tree(repo: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def repo(tmp_path, crd_dir):
+def repo(tmp_path):
     """A git repository holding a copy of this project (compiler, pack, stacks) in a subdirectory."""
     repo = tmp_path / "repo"
     project = repo / "serving"
@@ -241,7 +241,7 @@ def repo(tmp_path, crd_dir):
 
 
 def run_diff(project: Path, *args: str) -> int:
-    return main(["diff", *args, "--project", str(project), "--crds", str(CRD_DIR)])
+    return main(["diff", *args, "--project", str(project)])
 
 
 def test_two_commits_compiled_by_their_own_revision_without_touching_the_working_tree(repo, capsys):

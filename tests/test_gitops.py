@@ -1,6 +1,6 @@
 """GitOps engine objects (modelfleet:gitops): Argo CD Application, Flux GitRepository + Kustomization.
 
-Built from the stack, validated strictly (components/gitops_schema.py), rendered to rendered/<env>/gitops/ outside
+Built from the stack, validated strictly against the vendored Argo CD / Flux CRDs, rendered to rendered/<env>/gitops/ outside
 the environment's kustomization, never part of what Pulumi registers or the policy pack checks.
 """
 
@@ -400,9 +400,9 @@ def test_compile_reports_a_broken_built_object_like_other_schema_problems(projec
 # Render layout
 
 
-def test_render_writes_engine_objects_to_gitops_outside_the_kustomization(tmp_path, crd_dir, capsys):
+def test_render_writes_engine_objects_to_gitops_outside_the_kustomization(tmp_path, capsys):
     out = tmp_path / "out"
-    assert main(["render", "--project", str(ROOT), "--out", str(out), "--crds", str(crd_dir), "dev"]) == 0
+    assert main(["render", "--project", str(ROOT), "--out", str(out), "dev"]) == 0
     tree = out / "dev"
     assert sorted(p.name for p in (tree / "gitops").iterdir()) == ["application.argoproj.io_argocd_modelfleet-dev.yaml"]
     resources = yaml.safe_load((tree / KUSTOMIZATION).read_text())["resources"]
@@ -414,20 +414,20 @@ def test_render_writes_engine_objects_to_gitops_outside_the_kustomization(tmp_pa
     assert list(application) == ["apiVersion", "kind", "metadata", "spec"]
 
 
-def test_rerender_prunes_the_gitops_directory(tmp_path, project, crd_dir):
+def test_rerender_prunes_the_gitops_directory(tmp_path, project):
     project.copy_repo_stacks()
     out = tmp_path / "out"
-    assert main(["render", "--project", str(project.root), "--out", str(out), "--crds", str(crd_dir), "dev"]) == 0
+    assert main(["render", "--project", str(project.root), "--out", str(out), "dev"]) == 0
     assert (out / "dev" / "gitops").is_dir()
     stack = project.root / "stacks" / "Pulumi.dev.yaml"
     stack.write_text(stack.read_text() + "  modelfleet:gitops: null\n")
-    assert main(["render", "--project", str(project.root), "--out", str(out), "--crds", str(crd_dir), "dev"]) == 0
+    assert main(["render", "--project", str(project.root), "--out", str(out), "dev"]) == 0
     assert not (out / "dev" / "gitops").exists() and (out / "dev" / OWNER_MARKER).is_file()
     assert sorted(p.name for p in out.iterdir()) == ["dev"]  # no staging leftovers
 
 
 @pytest.mark.parametrize("engines", ["argocd: {}", "flux: {}", "argocd: {}\n    flux: {}"])
-def test_kubectl_kustomize_builds_the_tree_without_the_engine_objects(tmp_path, project, crd_dir, engines):
+def test_kubectl_kustomize_builds_the_tree_without_the_engine_objects(tmp_path, project, engines):
     kubectl = shutil.which("kubectl")
     if kubectl is None:
         pytest.skip("kubectl not installed: cannot run the kustomize build")
@@ -437,7 +437,7 @@ def test_kubectl_kustomize_builds_the_tree_without_the_engine_objects(tmp_path, 
     assert "    argocd: {}" in text
     shared.write_text(text.replace("    argocd: {}", "    " + engines, 1))
     out = tmp_path / "out"
-    assert main(["render", "--project", str(project.root), "--out", str(out), "--crds", str(crd_dir), "dev"]) == 0
+    assert main(["render", "--project", str(project.root), "--out", str(out), "dev"]) == 0
     built = subprocess.run([kubectl, "kustomize", str(out / "dev")], capture_output=True, text=True)
     assert built.returncode == 0, built.stderr
     assert "namespace: ml-dev" in built.stdout

@@ -243,11 +243,11 @@ def test_the_tag_follows_the_content_of_the_context_only(project, tmp_path):
     assert compile_prod(project).plan.image_build.tag not in (first, changed, added)
 
 
-def test_render_writes_the_tag_and_prints_the_notice(project, crd_dir, tmp_path, capsys):
+def test_render_writes_the_tag_and_prints_the_notice(project, tmp_path, capsys):
     with_runtime_image(project)
     project.write("Pulumi.prod.yaml", STACK)
     out = tmp_path / "rendered"
-    assert main(["render", "--project", str(project.root), "--out", str(out), "--crds", str(crd_dir), "prod"]) == 0
+    assert main(["render", "--project", str(project.root), "--out", str(out), "prod"]) == 0
     tag = expected_tag(project)
     runtime = yaml.safe_load((out / "prod" / "servingruntime.serving.kserve.io_ml-prod_engine.yaml").read_text())
     assert runtime["spec"]["containers"][0]["image"] == tag

@@ -21,6 +21,7 @@ from tests.policy_harness import FIXTURES, ROOT, pack  # noqa: F401  (pack is a 
 SEEDS = FIXTURES / "seeds"
 PACK_DEFAULTS = SEEDS / "pack-defaults.json"
 EXTERNAL = ROOT.parent / "shared" / "external"
+CORPUS = ROOT / "tests" / "policy_fixtures" / "corpus"
 
 
 def _check(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
@@ -152,16 +153,18 @@ def test_cli_checks_manifests_and_fails_on_mandatory_violations(capsys):
     assert _rows(report)[0] == ("Service default/qwen", "gpu-toleration", "mandatory", "spec.template.spec: requests nvidia.com/gpu ('vllm-container') but does not tolerate the GPU taint nvidia.com/gpu", 20)
 
 
-@pytest.mark.skipif(not EXTERNAL.is_dir(), reason="../shared/external is not beside the project")
-def test_external_corpus_is_checked_without_errors(capsys):
-    code, out, err = _check(capsys, "--manifests", str(EXTERNAL), "--env", "prod", "--format", "json")
-    rows = _rows(json.loads(out))
-    assert (code, err) == (1, "")
-    # The runtime.yaml + inference.yaml pair is the corpus's compliant case: digest-pinned runtime,
-    # tolerated GPUs; only prod's two-replica floor remains.
-    assert [row[1:4] for row in rows if row[0] == "InferenceService mixtral"] == [("min-replicas", "mandatory", "spec.predictor.minReplicas: is 1, below the minimum of 2")]
-    assert not [row for row in rows if row[0] == "ServingRuntime mixtral"]
-    assert ("Secret hf-token", "no-plaintext-secrets", "mandatory", "stringData: the Secret carries values for hf_token") in [row[:4] for row in rows]
+def test_a_corpus_of_manifests_is_checked_without_errors(capsys):
+    """The in-repo corpus always; the upstream-authored manifests of ../shared/external too where they are beside the project."""
+    corpora = [CORPUS] + ([EXTERNAL] if EXTERNAL.is_dir() else [])
+    for corpus in corpora:
+        code, out, err = _check(capsys, "--manifests", str(corpus), "--env", "prod", "--format", "json")
+        rows = _rows(json.loads(out))
+        assert (code, err) == (1, ""), corpus
+        # The runtime + InferenceService pair is the compliant case: digest-pinned runtime, tolerated GPUs;
+        # only prod's two-replica floor remains.
+        assert [row[1:4] for row in rows if row[0] == "InferenceService mixtral"] == [("min-replicas", "mandatory", "spec.predictor.minReplicas: is 1, below the minimum of 2")]
+        assert not [row for row in rows if row[0] == "ServingRuntime mixtral"]
+        assert ("Secret hf-token", "no-plaintext-secrets", "mandatory", "stringData: the Secret carries values for hf_token") in [row[:4] for row in rows]
 
 
 # -- bad input -------------------------------------------------------------------------------------------------------

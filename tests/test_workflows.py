@@ -136,25 +136,17 @@ def test_preview_runs_on_pull_requests_with_minimal_permissions():
 
 
 @pytest.mark.parametrize("name", ["preview.yml", "deploy-environment.yml"])
-def test_every_compiling_job_has_the_upstream_crds_beside_the_project(name):
-    """The project at main/ and the companion repository at shared/ beside it: ../shared/crds, as on dev machines."""
+def test_every_compiling_job_needs_nothing_but_this_repository(name):
+    """The schemas are vendored in the package: one checkout of this repository, no companion, no CRD directory."""
     document = workflow(name)
     jobs = [job for job in document["jobs"].values() if compiles(job)]
     assert jobs
     for job in jobs:
-        project, shared = steps_using(job, CHECKOUT)
+        [project] = steps_using(job, CHECKOUT)
         assert project["with"]["path"] == "main" and job["defaults"]["run"]["working-directory"] == "main"
-        assert shared["with"]["path"] == "shared"
-        assert shared["with"]["repository"] == "${{ vars.MODELFLEET_SHARED_REPO }}"
-        assert shared["with"]["persist-credentials"] is False
-        guard = step_named(job, "Require the companion repository holding the CRDs")
-        assert guard["if"] == "vars.MODELFLEET_SHARED_REPO == ''" and "exit 1" in guard["run"]
-        assert index_of(job, guard) < index_of(job, shared)  # an unset variable would check this repository out instead
-        crd_dir = {**document.get("env", {}), **job.get("env", {})}["MODELFLEET_CRD_DIR"]
-        assert crd_dir == "${{ github.workspace }}/shared/crds"
-    # the tests' own path is the same directory: <workspace>/main/../shared/crds
-    from tests.conftest import CRD_DIR
-    assert CRD_DIR == ROOT.parent / "shared" / "crds"
+        assert "repository" not in project["with"]
+        assert "MODELFLEET_CRD_DIR" not in {**document.get("env", {}), **job.get("env", {})}
+    assert "MODELFLEET_SHARED" not in (ROOT / ".github" / "workflows" / name).read_text()
 
 
 def test_the_preview_renders_then_diffs_against_the_base_branch():

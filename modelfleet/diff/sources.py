@@ -3,9 +3,9 @@
 A side is one of:
 - the working tree: compiled in this process by this checkout's compiler;
 - a git revision: its files are exported with `git archive` into a temporary directory and compiled by
-  that revision's own compiler (`python -m modelfleet.cli render`), so a change to the stack format and
-  the stack files that follows it compile on both sides. The user's working tree, index and worktree
-  list are never touched;
+  that revision's own compiler (`python -m modelfleet.cli render`, or `python -m components.cli render` for
+  revisions from before the modelfleet package), so a change to the stack format and the stack files that
+  follows it compile on both sides. The user's working tree, index and worktree list are never touched;
 - a directory of rendered trees (`rendered/`, holding one `<env>/` per environment) or one env tree.
 """
 
@@ -26,6 +26,7 @@ import yaml
 
 from modelfleet.compile import compile_environments, crd_directory, load_schemas
 from modelfleet.check.manifest_files import NOT_OBJECTS, load_manifests
+from modelfleet.schemas.vendor import write_crd_documents
 from modelfleet.render import KUSTOMIZATION, OWNER_MARKER, render_files
 from modelfleet.load.project import PROJECT_FILE, Project, SpecError
 
@@ -61,7 +62,7 @@ def objects_of_files(files: dict[str, str]) -> list[dict]:
 
 
 def working_tree(project: Project, crds: Path | None) -> Snapshot:
-    compiled = compile_environments(project, project.environments(), load_schemas(project, crds))
+    compiled = compile_environments(project, project.environments(), load_schemas(crds))
     return Snapshot("working tree", {item.env: objects_of_files(render_files(item.env, item.objects, item.gitops_objects)) for item in compiled})
 
 
@@ -114,7 +115,7 @@ def git_revision(project: Project, revision: str, crds: Path | None) -> Snapshot
             tar.extractall(source, filter="data")
         root = source / prefix
         out = Path(temporary) / "rendered"
-        command = [sys.executable, "-m", "modelfleet.cli", "render", "--project", str(root), "--out", str(out), "--crds", str(crd_directory(project, crds).resolve())]
+        command = [sys.executable, "-m", *_render_command(root, crds, Path(temporary)), "--project", str(root), "--out", str(out)]
         environment = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
         result = subprocess.run(command, cwd=root, env=environment, capture_output=True)
         if result.returncode != 0:
@@ -122,6 +123,21 @@ def git_revision(project: Project, revision: str, crds: Path | None) -> Snapshot
             shown = [f"{revision}:{line}" if _LOCATED.match(line) else f"{revision}: {line}" for line in lines]
             raise DiffInputError(shown or [f"{revision}: render failed (exit {result.returncode})"])
         return rendered_directory(out, label) if out.is_dir() else Snapshot(label, {})
+
+
+def _render_command(root: Path, crds: Path | None, scratch: Path) -> list[str]:
+    """The render command of the revision exported at `root`, with the CRD directory it needs.
+
+    Revisions of the modelfleet package carry their own schemas and take --crds only as an override. Older
+    revisions (the compiler was the `components` package) require a CRD directory: the user's, else one written
+    from this checkout's vendored schemas."""
+    directory = crd_directory(crds)
+    if (root / "modelfleet" / "cli.py").is_file():
+        return ["modelfleet.cli", "render", *(["--crds", str(directory.resolve())] if directory else [])]
+    if directory is None:
+        directory = scratch / "crds"
+        write_crd_documents(directory)
+    return ["components.cli", "render", "--crds", str(directory.resolve())]
 
 
 def snapshot(project: Project, side: str | None, crds: Path | None) -> Snapshot:

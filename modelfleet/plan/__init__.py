@@ -1,4 +1,4 @@
-"""The plan: what builders read. Immutable and fully resolved (components/resolve.py makes it from the spec),
+"""The plan: what builders read. Immutable and fully resolved (modelfleet/resolve/environment.py makes it from the spec),
 so builders never look anything up."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Typed engine options: what users declare instead of free-form vLLM or TGI flags.
 
 Which values a given engine release accepts is checked against the pinned version when the options are
-compiled (components/engine_args.py); the spec accepts every value some release knows.
+compiled (modelfleet/resolve/engine_args.py); the spec accepts every value some release knows.
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from common.images import container_images
-from common.objects import KubeObject
-from common.policy import resource_policy
+from modelfleet_pack.support.images import container_images
+from modelfleet_pack.support.objects import KubeObject
+from modelfleet_pack.support.policy import resource_policy
 
 
 def check(obj: KubeObject, config: Mapping[str, Any]) -> Iterator[str]:

@@ -14,11 +14,11 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from common.commands import literal_env
-from common.objects import KubeObject, mapping
-from common.policy import resource_policy
-from common.ray import ServeConfigError, serve_applications
-from common.workloads import RAY, containers
+from modelfleet_pack.support.commands import literal_env
+from modelfleet_pack.support.objects import KubeObject, mapping
+from modelfleet_pack.support.policy import resource_policy
+from modelfleet_pack.support.ray import ServeConfigError, serve_applications
+from modelfleet_pack.support.workloads import RAY, containers
 
 # Whole words of the variable name, so TOKENIZERS_PARALLELISM or MAX_TOKENS are not credentials.
 CREDENTIAL_NAME = re.compile(r"(^|_)(TOKEN|SECRET|PASSWORD|PASSWD|ACCESS_KEY|API_KEY|CREDENTIALS?)(_|$)", re.IGNORECASE)

@@ -7,9 +7,9 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from common.objects import KubeObject
-from common.policy import resource_policy
-from common.workloads import pods
+from modelfleet_pack.support.objects import KubeObject
+from modelfleet_pack.support.policy import resource_policy
+from modelfleet_pack.support.workloads import pods
 
 
 def check(obj: KubeObject, config: Mapping[str, Any]) -> Iterator[str]:

@@ -15,11 +15,11 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from common.commands import TRUTHY, literal_env, models, tokens
-from common.objects import KubeObject, items, mapping
-from common.policy import resource_policy
-from common.ray import ServeConfigError, serve_applications
-from common.workloads import KSERVE, RAY, SERVING_SPECS, Container, pods
+from modelfleet_pack.support.commands import TRUTHY, literal_env, models, tokens
+from modelfleet_pack.support.objects import KubeObject, items, mapping
+from modelfleet_pack.support.policy import resource_policy
+from modelfleet_pack.support.ray import ServeConfigError, serve_applications
+from modelfleet_pack.support.workloads import KSERVE, RAY, SERVING_SPECS, Container, pods
 
 CONFIG = {
     "allowedModels": {

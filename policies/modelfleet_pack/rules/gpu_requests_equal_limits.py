@@ -7,10 +7,10 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from common.objects import KubeObject
-from common.policy import resource_policy
-from common.quantities import quantity
-from common.workloads import GPU_RESOURCE, GPU_RESOURCE_NAMES, containers
+from modelfleet_pack.support.objects import KubeObject
+from modelfleet_pack.support.policy import resource_policy
+from modelfleet_pack.support.quantities import quantity
+from modelfleet_pack.support.workloads import GPU_RESOURCE, GPU_RESOURCE_NAMES, containers
 
 
 def check(obj: KubeObject, config: Mapping[str, Any]) -> Iterator[str]:

@@ -17,10 +17,10 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from common.images import ImageRef, parse_image
-from common.objects import KubeObject, items, mapping
-from common.policy import stack_policy
-from common.workloads import KSERVE, SERVING_SPECS
+from modelfleet_pack.support.images import ImageRef, parse_image
+from modelfleet_pack.support.objects import KubeObject, items, mapping
+from modelfleet_pack.support.policy import stack_policy
+from modelfleet_pack.support.workloads import KSERVE, SERVING_SPECS
 
 # An exact release: major.minor[.patch...] with an optional v prefix and build suffix (2.6.2-gpu, 23.10-py3).
 EXACT_VERSION = re.compile(r"^v?\d+(\.\d+)+([-_+][0-9A-Za-z][0-9A-Za-z._-]*)?$")

@@ -8,9 +8,9 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from common.objects import KubeObject
-from common.policy import stack_policy
-from common.workloads import pods
+from modelfleet_pack.support.objects import KubeObject
+from modelfleet_pack.support.policy import stack_policy
+from modelfleet_pack.support.workloads import pods
 
 CONFIG = {
     "maxGpus": {
