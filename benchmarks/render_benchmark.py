@@ -422,7 +422,8 @@ def run_breakdown(project_dir: Path, out: Path, crds: Path) -> dict[str, tuple[f
     from modelfleet.build.environment import build_environment
     from modelfleet.compile import load_schemas, schema_problems
     from modelfleet.resolve.environment import resolve
-    from modelfleet.render import render_files, write_tree
+    from modelfleet.render.files import render_files
+    from modelfleet.render.write import write_output
     from modelfleet.load.project import Project
     from modelfleet.spec.stack_loader import load_stack
 
@@ -440,7 +441,7 @@ def run_breakdown(project_dir: Path, out: Path, crds: Path) -> dict[str, tuple[f
             marks[:] = [clock(), gc_clock.seconds]
 
         project = Project.at(project_dir)
-        schemas = load_schemas(project, crds)
+        schemas = load_schemas(crds)
         lap("load CRD schemas")
         for env in project.environments():
             loaded = load_stack(project, env)
@@ -455,7 +456,7 @@ def run_breakdown(project_dir: Path, out: Path, crds: Path) -> dict[str, tuple[f
                 raise SystemExit(f"{env}: {len(problems)} schema problem(s), first: {problems[0]}")
             files = render_files(env, objects)
             lap("YAML dump")
-            write_tree(out / env, files)
+            write_output(out, {env: files})
             lap("write files")
     return {phase: (seconds, in_gc) for phase, (seconds, in_gc) in times.items()}
 
@@ -466,12 +467,13 @@ def compile_objects(project_dir: Path, crds: Path) -> tuple[bytes, int, int]:
     Returned pickled, so that they are not live Python objects while the render is timed: a `modelfleet
     render` process does not hold them, and every live object makes its garbage collections slower."""
     from modelfleet.compile import compile_environments, load_schemas
-    from modelfleet.render import KUSTOMIZATION, OWNER_MARKER, object_file_name
+    from modelfleet.render.files import KUSTOMIZATION, object_file_name
+    from modelfleet.render.write import OWNER_MARKER
     from modelfleet.load.project import Project, SpecError
 
     project = Project.at(project_dir)
     try:
-        compiled = compile_environments(project, project.environments(), load_schemas(project, crds))
+        compiled = compile_environments(project, project.environments(), load_schemas(crds))
     except SpecError as error:
         shown = "\n".join(str(problem) for problem in error.problems[:20])
         raise SystemExit(f"the synthetic project is invalid ({len(error.problems)} problem(s)), first ones:\n{shown}") from None

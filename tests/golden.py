@@ -20,7 +20,7 @@ from modelfleet.compile import compile_environments
 from modelfleet.diff.compare import DiffResult, compare
 from modelfleet.diff.report import markdown_report
 from modelfleet.diff.sources import rendered_directory
-from modelfleet.render import render_files
+from modelfleet.render.files import render_files
 from modelfleet.load.project import Project
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,7 +18,8 @@ from modelfleet.build.gitops import build_gitops
 from modelfleet.cli import main
 from modelfleet.compile import compile_environments
 from modelfleet.schemas.gitops_schema import SCHEMAS, validate_gitops_object
-from modelfleet.render import KUSTOMIZATION, OWNER_MARKER
+from modelfleet.render.files import KUSTOMIZATION
+from modelfleet.render.write import OWNER_MARKER
 from modelfleet.spec.gitops import GitOps
 from modelfleet.load.project import Project, SpecError
 from tests.conftest import ENVIRONMENTS, MINIMAL_SHARED, ROOT

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from modelfleet.cli import main
-from modelfleet.render import OWNER_MARKER, object_file_name
+from modelfleet.render.files import object_file_name
+from modelfleet.render.write import OWNER_MARKER
 from tests.conftest import ENVIRONMENTS, ROOT
 
 

@@ -27,7 +27,8 @@ import yaml
 from modelfleet.compile import compile_environments, crd_directory, load_schemas
 from modelfleet.check.manifest_files import NOT_OBJECTS, load_manifests
 from modelfleet.schemas.vendor import write_crd_documents
-from modelfleet.render import KUSTOMIZATION, OWNER_MARKER, render_files
+from modelfleet.render.files import KUSTOMIZATION, render_files
+from modelfleet.render.write import OWNER_MARKER
 from modelfleet.load.project import PROJECT_FILE, Project, SpecError
 
 _LOCATED = re.compile(r"^[^\s:]+:\d+:\d+: ")  # file:line:col: (a located problem, shown as revision:file:line:col)
