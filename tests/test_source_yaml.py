@@ -29,8 +29,8 @@ if sy._C_LOADER is not None:
 
 @pytest.fixture(params=LOADERS)
 def load(request):
-    def _load(text: str, file: str = "stacks/Pulumi.dev.yaml") -> YamlDocument:
-        return sy._load(text, file, request.param)
+    def _load(text: str, file: str = "stacks/Pulumi.dev.yaml", limits: sy.YamlLimits = sy.YamlLimits()) -> YamlDocument:
+        return sy._load(text, file, request.param, limits)
 
     return _load
 
@@ -215,13 +215,17 @@ def test_recursive_alias_is_a_problem_not_a_recursion_error(load, text):
     assert len(problems) == 1 and "recursive alias" in problems[0].message
 
 
-def test_alias_bomb_is_stopped(load, monkeypatch):
-    monkeypatch.setattr(sy, "MAX_NODES", 1000)
+def test_alias_bomb_is_stopped(load):
     text = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
     for name, prev in zip("bcdef", "abcde"):
         text += f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 10) + "]\n"
-    problems = problems_of(load, text)
-    assert len(problems) == 1 and "more than 1000 nodes" in problems[0].message
+    with pytest.raises(YamlSourceError) as info:
+        load(text, "s.yaml", sy.YamlLimits(max_nodes=1000))
+    [problem] = info.value.problems
+    assert str(problem) == (
+        "s.yaml:1:4: c[7][8]: aliases expand the document to too many nodes, more than the limit of 1000; "
+        "if the file is legitimate, raise it with MODELFLEET_YAML_MAX_NODES, or write fewer aliases"
+    )
 
 
 def test_multiple_documents_are_reported(load):
@@ -346,3 +350,49 @@ def test_format_path():
     assert format_path(("config", "modelfleet:models", 2, "name")) == "config.modelfleet:models[2].name"
     assert format_path((0, 1, "a.b")) == "[0][1].a.b"
     assert format_path(("a",)) == "a"
+
+
+# -- hostile input: refused while composing, before anything is expanded ---------------------------------------
+
+HOSTILE = {
+    "a million items": ("config:\n  items: [" + "x," * 1_000_000 + "]\n", "s.yaml:2:200001", "too many YAML nodes, more than the limit of 100000; if the file is legitimate, raise it with MODELFLEET_YAML_MAX_NODES"),
+    "deep nesting": ("a: " + "[" * 200 + "]" * 200 + "\n", "s.yaml:1:67", "nesting deeper than 64 levels, more than the limit of 64; if the file is legitimate, raise it with MODELFLEET_YAML_MAX_DEPTH"),
+    "a huge scalar": ("a: " + "x" * 300_000 + "\n", "s.yaml:1:4", "a scalar of 300000 characters, more than the limit of 262144; if the file is legitimate, raise it with MODELFLEET_YAML_MAX_SCALAR"),
+    "an alias fan-out": ("a: &a [" + ", ".join(["x"] * 100) + "]\nb: &b [" + ", ".join(["*a"] * 100) + "]\nc: [" + ", ".join(["*b"] * 300) + "]\n",
+                         "s.yaml:1:4", "aliases expand the document to too many nodes, more than the limit of 100000; if the file is legitimate, raise it with MODELFLEET_YAML_MAX_NODES, or write fewer aliases"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_documents_are_refused_with_the_limit_and_how_to_raise_it(load, case):
+    text, where, message = HOSTILE[case]
+    problems = problems_of(load, text)
+    assert len(problems) == 1
+    assert str(problems[0].position) == where and problems[0].message == message
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
+    big = tmp_path / "labels.yaml"
+    with big.open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)  # 50 MiB, sparse: nothing to read if the size is checked first
+    with pytest.raises(YamlSourceError) as info:
+        load_yaml_file(big, "stacks/labels.yaml")
+    assert [str(p) for p in info.value.problems] == [
+        "stacks/labels.yaml:1:1: the file has 52428800 bytes, more than the limit of 4194304; "
+        "if the file is legitimate, raise it with MODELFLEET_YAML_MAX_BYTES, or split the file"
+    ]
+
+
+def test_limits_are_raised_by_their_environment_variables(monkeypatch):
+    monkeypatch.setenv("MODELFLEET_YAML_MAX_NODES", "2000000")
+    monkeypatch.setenv("MODELFLEET_YAML_MAX_DEPTH", "not a number")  # ignored: the default stays
+    limits = sy.YamlLimits.from_environment()
+    assert (limits.max_nodes, limits.max_depth) == (2_000_000, 64)
+    assert len(load_yaml("items:\n" + "  - x\n" * 150_000, "s.yaml").data["items"]) == 150_000
+
+
+def test_documents_of_one_stream_share_the_node_limit():
+    text = "---\n".join("items: [" + ", ".join(["x"] * 600) + "]\n" for _ in range(3))
+    with pytest.raises(YamlSourceError) as info:
+        sy.load_yaml_documents(text, "m.yaml", sy.YamlLimits(max_nodes=1500))
+    assert [p.message.split(",")[0] for p in info.value.problems] == ["too many YAML nodes"]

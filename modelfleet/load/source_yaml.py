@@ -15,17 +15,25 @@ so that:
 
 ``load_yaml_documents`` reads a multi-document stream (``---``) the same way,
 one ``YamlDocument`` per document.
+
+Hostile input is refused before it costs seconds or gigabytes: the file size is checked before reading, and
+the node count (alias expansions included), the nesting depth and the length of one scalar while composing,
+before anything is expanded (``YamlLimits``; each limit is raised by an environment variable that its error
+message names).
 """
 
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.events import AliasEvent, ScalarEvent
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 __all__ = [
@@ -33,6 +41,7 @@ __all__ = [
     "Position",
     "SourceProblem",
     "YamlDocument",
+    "YamlLimits",
     "YamlSourceError",
     "format_path",
     "load_yaml",
@@ -115,6 +124,44 @@ def format_path(path: Path_) -> str:
     return "".join(parts)
 
 
+@dataclass(frozen=True)
+class YamlLimits:
+    """What one YAML file may cost; each field is read from the environment variable named in its error."""
+
+    max_bytes: int = 4 * 1024 * 1024
+    max_nodes: int = 100_000  # scalars, mappings and sequences, every alias expansion counted again
+    max_depth: int = 64
+    max_scalar: int = 256 * 1024  # characters of one scalar
+
+    VARIABLES = {
+        "max_bytes": "MODELFLEET_YAML_MAX_BYTES",
+        "max_nodes": "MODELFLEET_YAML_MAX_NODES",
+        "max_depth": "MODELFLEET_YAML_MAX_DEPTH",
+        "max_scalar": "MODELFLEET_YAML_MAX_SCALAR",
+    }
+
+    @classmethod
+    def from_environment(cls) -> "YamlLimits":
+        """The defaults, each replaced by its environment variable when that holds a positive whole number."""
+        values = {}
+        for name, variable in cls.VARIABLES.items():
+            text = os.environ.get(variable, "")
+            if text.isdigit() and int(text) > 0:
+                values[name] = int(text)
+        return cls(**values)
+
+    def exceeded(self, name: str, what: str) -> str:
+        """The message for a limit exceeded: what, the limit, and how to raise it."""
+        return f"{what}, more than the limit of {getattr(self, name)}; if the file is legitimate, raise it with {self.VARIABLES[name]}"
+
+
+class _LimitExceeded(Exception):
+    def __init__(self, mark: Any, message: str):
+        super().__init__(message)
+        self.mark = mark
+        self.message = message
+
+
 # --------------------------------------------------------------------------
 # Loader: PyYAML composer with a resolver that only marks plain untagged
 # scalars, so we can apply the YAML 1.2 core schema ourselves and still see
@@ -134,6 +181,42 @@ _PLAIN = "tag:modelfleet,2024:plain"  # internal marker, never user-visible
 
 def _make_loader(base: type) -> type:
     class _PositionLoader(base):  # type: ignore[valid-type, misc]
+        """Composes with PyYAML's Python composer (over the C parser's events where available, as fast as the C
+        composer) so that nodes, depth and scalar lengths are counted as they are read."""
+
+        limits = YamlLimits()
+
+        get_single_node = Composer.get_single_node
+        check_node = Composer.check_node
+        get_node = Composer.get_node
+        compose_document = Composer.compose_document
+        compose_scalar_node = Composer.compose_scalar_node
+        compose_sequence_node = Composer.compose_sequence_node
+        compose_mapping_node = Composer.compose_mapping_node
+
+        def __init__(self, stream):
+            super().__init__(stream)
+            self.anchors = {}
+            self.composed = 0
+            self.depth = 0
+
+        def compose_node(self, parent, index):
+            event = self.peek_event()
+            limits = self.limits
+            self.composed += 1
+            if self.composed > limits.max_nodes:
+                raise _LimitExceeded(event.start_mark, limits.exceeded("max_nodes", "too many YAML nodes"))
+            if type(event) is ScalarEvent and len(event.value) > limits.max_scalar:
+                raise _LimitExceeded(event.start_mark, limits.exceeded("max_scalar", f"a scalar of {len(event.value)} characters"))
+            if type(event) is AliasEvent:
+                return Composer.compose_node(self, parent, index)
+            self.depth += 1
+            if self.depth > limits.max_depth:
+                raise _LimitExceeded(event.start_mark, limits.exceeded("max_depth", f"nesting deeper than {limits.max_depth} levels"))
+            node = Composer.compose_node(self, parent, index)
+            self.depth -= 1
+            return node
+
         def resolve(self, kind, value, implicit):  # noqa: D401 - PyYAML hook
             if kind is ScalarNode:
                 return _PLAIN if implicit[0] else _STR
@@ -221,16 +304,14 @@ def _one_line(text: str) -> str:
 # --------------------------------------------------------------------------
 # Tree builder.
 
-MAX_NODES = 3_000_000  # guards against alias expansion bombs
-
-
 class _TooManyNodes(Exception):
     pass
 
 
 class _Builder:
-    def __init__(self, file: str):
+    def __init__(self, file: str, limits: YamlLimits):
         self.file = file
+        self.limits = limits
         self.positions: dict[Path_, Position] = {}
         self.value_positions: dict[Path_, Position] = {}
         # (line, column, path tuple, message); paths formatted only at the end
@@ -318,8 +399,9 @@ class _Builder:
             self.problem(report_mark, path, "recursive alias: this node contains itself; remove the alias cycle")
             return False
         self.count += len(node.value)
-        if self.count > MAX_NODES:
-            self.problem(report_mark, path, f"document expands to more than {MAX_NODES} nodes (aliases expanding too much?); reduce the use of aliases")
+        if self.count > self.limits.max_nodes:
+            what = "aliases expand the document to too many nodes"
+            self.problem(report_mark, path, self.limits.exceeded("max_nodes", what) + ", or write fewer aliases")
             raise _TooManyNodes
         self.active.add(key)
         return True
@@ -443,12 +525,14 @@ def _syntax_problem(error: yaml.YAMLError, text: str, file: str, c_loader: bool)
     return SourceProblem(Position(file, 1, 1), "", f"invalid YAML: {_one_line(str(error))}; fix the syntax")
 
 
-def _build(root: Any, file: str) -> YamlDocument:
-    """Plain data and positions from one composed document (None for an empty one)."""
+def _build(root: Any, file: str, limits: YamlLimits, expanded: int = 0) -> tuple[YamlDocument, int]:
+    """Plain data and positions from one composed document (None for an empty one), and the node count so far
+    (`expanded`: of the earlier documents of the same file, which share the limit)."""
     if root is None:
         pos = Position(file, 1, 1)
-        return YamlDocument(None, {(): pos}, {(): pos})
-    builder = _Builder(file)
+        return YamlDocument(None, {(): pos}, {(): pos}), expanded
+    builder = _Builder(file, limits)
+    builder.count = expanded
     try:
         data = builder.build_root(root)
     except _TooManyNodes:
@@ -458,52 +542,91 @@ def _build(root: Any, file: str) -> YamlDocument:
         data = None
     if builder.problems:
         raise YamlSourceError(builder.finish())
-    return YamlDocument(data, builder.positions, builder.value_positions)
+    return YamlDocument(data, builder.positions, builder.value_positions), builder.count
 
 
-def _load(text: str, file: str, loader: type) -> YamlDocument:
+def _limit_problem(error: _LimitExceeded, file: str) -> SourceProblem:
+    return SourceProblem(Position(file, error.mark.line + 1, error.mark.column + 1), "", error.message)
+
+
+def _composer(text: str, loader: type, limits: YamlLimits) -> Any:
+    composer = loader(text)
+    composer.limits = limits
+    return composer
+
+
+def _check_size(size: int, file: str, limits: YamlLimits) -> None:
+    if size > limits.max_bytes:
+        message = limits.exceeded("max_bytes", f"the file has {size} bytes") + ", or split the file"
+        raise YamlSourceError([SourceProblem(Position(file, 1, 1), "", message)])
+
+
+def _load(text: str, file: str, loader: type, limits: YamlLimits) -> YamlDocument:
+    _check_size(len(text), file, limits)
+    composer = None
     try:
-        root = yaml.compose(text, Loader=loader)
+        composer = _composer(text, loader, limits)
+        root = composer.get_single_node()
+    except _LimitExceeded as error:
+        raise YamlSourceError([_limit_problem(error, file)]) from None
     except yaml.YAMLError as error:
         raise YamlSourceError([_syntax_problem(error, text, file, loader is _C_LOADER)]) from None
     except RecursionError:
         raise YamlSourceError([SourceProblem(Position(file, 1, 1), "", "document is nested too deeply; flatten the structure")]) from None
-    return _build(root, file)
+    finally:
+        if composer is not None:
+            composer.dispose()
+    return _build(root, file, limits)[0]
 
 
-def _load_all(text: str, file: str, loader: type) -> list[YamlDocument]:
+def _load_all(text: str, file: str, loader: type, limits: YamlLimits) -> list[YamlDocument]:
+    _check_size(len(text), file, limits)
     documents: list[YamlDocument] = []
     problems: list[SourceProblem] = []
+    composer = None
+    expanded = 0
     try:
-        for root in yaml.compose_all(text, Loader=loader):
+        composer = _composer(text, loader, limits)
+        while composer.check_node():
             try:
-                documents.append(_build(root, file))
+                document, expanded = _build(composer.get_node(), file, limits, expanded)
+                documents.append(document)
             except YamlSourceError as error:
                 problems.extend(error.problems)
+                if any(limits.VARIABLES["max_nodes"] in problem.message for problem in error.problems):
+                    break  # the file's budget is spent: reading on would only cost more
+    except _LimitExceeded as error:
+        problems.append(_limit_problem(error, file))
     except yaml.YAMLError as error:  # a syntax error ends the stream: later documents cannot be read
         problems.append(_syntax_problem(error, text, file, loader is _C_LOADER))
     except RecursionError:
         problems.append(SourceProblem(Position(file, 1, 1), "", "document is nested too deeply; flatten the structure"))
+    finally:
+        if composer is not None:
+            composer.dispose()
     if problems:
         raise YamlSourceError(problems)
     return documents
 
 
-def load_yaml(text: str, file: str) -> YamlDocument:
+def load_yaml(text: str, file: str, limits: YamlLimits | None = None) -> YamlDocument:
     """Parse one YAML document from ``text``; ``file`` is used verbatim in positions.
 
     Raises ``YamlSourceError`` listing every problem (in file order)."""
-    return _load(text, file, _DEFAULT_LOADER)
+    return _load(text, file, _DEFAULT_LOADER, limits or YamlLimits.from_environment())
 
 
-def _read_text(path: Path, name: str) -> str:
+def _read_text(path: Path, name: str, limits: YamlLimits) -> str:
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            _check_size(os.fstat(handle.fileno()).st_size, name, limits)
+            raw = handle.read(limits.max_bytes + 1)
     except OSError as error:
         reason = error.strerror or str(error)
         raise YamlSourceError(
             [SourceProblem(Position(name, 1, 1), "", f"cannot read file: {_one_line(reason)}; check that the file exists and is readable")]
         ) from None
+    _check_size(len(raw), name, limits)  # a file that grew, or a pipe
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -515,23 +638,25 @@ def _read_text(path: Path, name: str) -> str:
         ) from None
 
 
-def load_yaml_file(path: Path | str, display_name: str | None = None) -> YamlDocument:
+def load_yaml_file(path: Path | str, display_name: str | None = None, limits: YamlLimits | None = None) -> YamlDocument:
     """Read and parse ``path``; ``display_name`` (default ``str(path)``) goes into positions."""
     path = Path(path)
     name = str(path) if display_name is None else display_name
-    return load_yaml(_read_text(path, name), name)
+    limits = limits or YamlLimits.from_environment()
+    return _load(_read_text(path, name, limits), name, _DEFAULT_LOADER, limits)
 
 
-def load_yaml_documents(text: str, file: str) -> list[YamlDocument]:
+def load_yaml_documents(text: str, file: str, limits: YamlLimits | None = None) -> list[YamlDocument]:
     """Parse every document of a multi-document stream (``---`` separated), in order.
 
     Empty documents are kept (with ``data`` None). Raises ``YamlSourceError`` listing the problems of all
-    documents; a syntax error stops the reading where it occurs."""
-    return _load_all(text, file, _DEFAULT_LOADER)
+    documents; a syntax error stops the reading where it occurs. The limits apply to the whole stream."""
+    return _load_all(text, file, _DEFAULT_LOADER, limits or YamlLimits.from_environment())
 
 
-def load_yaml_documents_file(path: Path | str, display_name: str | None = None) -> list[YamlDocument]:
+def load_yaml_documents_file(path: Path | str, display_name: str | None = None, limits: YamlLimits | None = None) -> list[YamlDocument]:
     """Read ``path`` and parse all its documents (see ``load_yaml_documents``)."""
     path = Path(path)
     name = str(path) if display_name is None else display_name
-    return load_yaml_documents(_read_text(path, name), name)
+    limits = limits or YamlLimits.from_environment()
+    return _load_all(_read_text(path, name, limits), name, _DEFAULT_LOADER, limits)
