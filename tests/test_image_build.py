@@ -143,7 +143,7 @@ config:
 def test_a_runtime_locking_another_image_is_an_error(project):
     with_runtime_image(project)
     assert problems_of(project, LOCKED_RUNTIMES % "") == [
-        "stacks/Pulumi.dev.yaml:6:28: runtimes[2].vllm.imageLock: imageBuild builds runtime-image in the stack, but "
+        "stacks/Pulumi.dev.yaml:6:28: runtimes[1].vllm.imageLock: imageBuild builds runtime-image in the stack, but "
         "this runtime locks other/image.lock, so it would not run the built image; point imageLock at "
         "runtime-image/image.lock, or set imageBuild.context to the directory of other/image.lock"]
 
@@ -154,7 +154,7 @@ def test_build_context_problems_are_located_at_the_context(project):
     assert problems_of(project, stack % ", context: images/vllm") == [
         "stacks/Pulumi.dev.yaml:3:69: imageBuild.context: images/vllm is not a directory of the project; set context "
         "to the directory holding the engine image's Dockerfile and image.lock (runtime-image)",
-        "stacks/Pulumi.dev.yaml:5:29: runtimes[1].vllm.imageLock: imageBuild builds images/vllm in the stack, but this "
+        "stacks/Pulumi.dev.yaml:5:29: runtimes[0].vllm.imageLock: imageBuild builds images/vllm in the stack, but this "
         "runtime locks runtime-image/image.lock, so it would not run the built image; point imageLock at "
         "images/vllm/image.lock, or set imageBuild.context to the directory of runtime-image/image.lock",
     ]

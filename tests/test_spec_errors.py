@@ -132,8 +132,8 @@ def test_host_name_limit_and_tensor_parallel(project):
               engine: {tensorParallelSize: 2}
         """)
     assert found == [
-        "stacks/Pulumi.dev.yaml:5:7: models[1].name: the generated host 'llama-three-eight-b-instruct-predictor-a-rather-long-namespace-for-models' has 73 characters, over 63; shorten the model name or the namespace",
-        "stacks/Pulumi.dev.yaml:10:16: models[1].engine.tensorParallelSize: tensorParallelSize 2 does not divide the 1 GPU(s) of a replica; set gpu.count to a multiple of 2",
+        "stacks/Pulumi.dev.yaml:5:7: models[0].name: the generated host 'llama-three-eight-b-instruct-predictor-a-rather-long-namespace-for-models' has 73 characters, over 63; shorten the model name or the namespace",
+        "stacks/Pulumi.dev.yaml:10:16: models[0].engine.tensorParallelSize: tensorParallelSize 2 does not divide the 1 GPU(s) of a replica; set gpu.count to a multiple of 2",
     ]
 
 
@@ -170,3 +170,66 @@ def test_legacy_deployment_mode_names_are_normalised(project):
     project.write("Pulumi.dev.yaml", "config:\n  modelfleet:environment:\n    namespace: ml-dev\n    deploymentMode: RawDeployment\n")
     plan = resolve(load_stack(Project.at(project.root), "dev"))
     assert plan.models[0].mode == "Standard"
+
+
+# -- input that used to pass silently or crash -------------------------------------------------------------------
+
+def test_a_mapping_as_a_name_is_located_not_a_crash(project):
+    assert problems_of(project, """
+        config:
+          modelfleet:environment: {namespace: ml-dev}
+          modelfleet:models:
+            - name: {a: 1}
+              runtime: vllm
+        """) == ["stacks/Pulumi.dev.yaml:4:13: models[0].name: expected a string, got a mapping; write the entry's name"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("[]\n", "Pulumi.yaml:1:1: expected a mapping (name, runtime, stackConfigDir, ...) as Pulumi reads it; fix Pulumi.yaml"),
+    ("name: modelfleet\nstackConfigDir: [stacks]\n", "Pulumi.yaml:2:17: stackConfigDir: expected a relative directory inside the project, such as stacks; fix it"),
+    ("name: modelfleet\nstackConfigDir: ../elsewhere\n", "Pulumi.yaml:2:17: stackConfigDir: expected a relative directory inside the project, such as stacks; fix it"),
+    ("name: [modelfleet\n", "Pulumi.yaml:2:1: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence at line 1); fix the syntax"),
+])
+def test_a_malformed_pulumi_yaml_is_located(project, text, expected):
+    (project.root / "Pulumi.yaml").write_text(text)
+    with pytest.raises(SpecError) as caught:
+        Project.at(project.root)
+    assert [str(problem) for problem in caught.value.problems] == [expected]
+
+
+def test_unknown_keys_set_to_null_are_reported_like_any_unknown_key(project):
+    assert problems_of(project, """
+        config:
+          modelfleet:environment:
+            namespace: ml-dev
+            namespce: null
+          modelfleet:gpuPools:
+            - name: a100
+              cuont: ~
+          modelfleet:models:
+            - name: llama
+              storage: null
+              engin: null
+        """) == [
+        "stacks/Pulumi.dev.yaml:4:5: environment.namespce: unknown field 'namespce'; did you mean 'namespace'?",
+        "stacks/Pulumi.dev.yaml:7:7: gpuPools[0].cuont: unknown field 'cuont'; allowed fields: name, resourceName, nodeSelector, tolerations, gpuModel, memoryPerGpu, gpusPerNode",
+        "stacks/Pulumi.dev.yaml:9:7: models[0]: set exactly one of storage (a named connection) or storageUri",  # a known key: removed
+        "stacks/Pulumi.dev.yaml:11:7: models[0].engin: unknown field 'engin'; did you mean 'engine'?",
+    ]
+
+
+def test_config_that_is_not_a_mapping_is_located(project):
+    assert problems_of(project, "config: []\n")[0] == "stacks/Pulumi.dev.yaml:1:1: config: expected a mapping of config keys"
+
+
+def test_a_shared_problem_is_printed_once_with_its_own_index(project):
+    from modelfleet.compile import compile_environments
+
+    project.write("shared.yaml", MINIMAL_SHARED.replace("gpusPerNode: 8", "gpusPerNode: 0"))
+    for env in ("dev", "prod"):
+        project.write(f"Pulumi.{env}.yaml", f"config:\n  modelfleet:environment: {{namespace: ml-{env}}}\n  modelfleet:models:\n    - name: extra\n      runtime: nosuch\n      storageUri: s3://models/x\n")
+    with pytest.raises(SpecError) as caught:
+        compile_environments(Project.at(project.root), ["dev", "prod"], None)
+    assert [str(problem) for problem in caught.value.problems] == [
+        "stacks/shared.yaml:5:7: gpuPools[0].gpusPerNode: 0 is out of range; it must be at least 1",  # once, for dev and prod
+    ]

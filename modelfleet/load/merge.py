@@ -44,26 +44,47 @@ class MergedNode:
 
     origin: Origin
     children: dict[str | int, "Provenance"] = field(default_factory=dict)
+    nulls: tuple[str, ...] = ()
+    """Keys the stack file set to null here: removed from the data, still checked to be known fields."""
 
 
 Provenance = Union[Origin, MergedNode]
 
 
-def locate(provenance: Provenance, path: Path_) -> Position:
-    """Source position of a path in the merged data (the nearest existing ancestor for missing fields)."""
+def _source(provenance: Provenance, path: Path_) -> tuple[Origin, Path_]:
+    """The document a path of the merged data was written in, and the path's remainder below that subtree (which
+    may not exist in the document: a missing field is located at its nearest existing ancestor)."""
     node = provenance
     for depth, key in enumerate(path):
         if isinstance(node, Origin):
-            return node.position(path[depth:])
+            return node, path[depth:]
         child = node.children.get(key)
         if child is None:
-            return node.origin.position()
+            return node.origin, path[depth:]
         node = child
-    return node.position() if isinstance(node, Origin) else node.origin.position()
+    return (node, ()) if isinstance(node, Origin) else (node.origin, ())
+
+
+def locate(provenance: Provenance, path: Path_) -> Position:
+    """Source position of a path in the merged data (the nearest existing ancestor for missing fields)."""
+    origin, rest = _source(provenance, path)
+    return origin.position(rest)
+
+
+def source_path(provenance: Provenance, path: Path_) -> Path_:
+    """`path` of the merged data as written in the file it comes from: list indexes are those of that file
+    (the first model of a stack file is models[0] there, whatever the shared file holds), and the config key
+    loses its namespace (`config.modelfleet:models` -> `models`)."""
+    origin, rest = _source(provenance, path)
+    written = origin.path + tuple(rest)
+    if written[:1] != ("config",) or len(written) < 2:
+        return path  # not a stack file's config: the merged path is all there is
+    return (str(written[1]).partition(":")[2],) + written[2:]
 
 
 def _is_named_list(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(item, dict) and "name" in item for item in value)
+    """Items all mappings with a string name (any other name is left to the spec to report)."""
+    return isinstance(value, list) and all(isinstance(item, dict) and isinstance(item.get("name"), str) for item in value)
 
 
 def merge(base: Any, base_origin: Origin, over: Any, over_origin: Origin) -> tuple[Any, Provenance]:
@@ -79,7 +100,8 @@ def merge(base: Any, base_origin: Origin, over: Any, over_origin: Origin) -> tup
         for key, value in over.items():
             if key not in base and value is not None:
                 merged[key], children[key] = value, over_origin.child(key)
-        return merged, MergedNode(over_origin, children)
+        nulls = tuple(key for key, value in over.items() if value is None)
+        return merged, MergedNode(over_origin, children, nulls)
     if _is_named_list(base) and _is_named_list(over) and over:
         first_by_name: dict[str, int] = {}
         for index, item in enumerate(over):

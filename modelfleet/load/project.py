@@ -6,9 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from modelfleet.load.source_yaml import Position, SourceProblem
+from modelfleet.load.source_yaml import Position, SourceProblem, YamlSourceError, load_yaml_file
 
 PROJECT_FILE = "Pulumi.yaml"
 SHARED_FILE = "shared.yaml"
@@ -18,8 +16,9 @@ class SpecError(Exception):
     """Bad input: every problem found, each located in a source file, in file order."""
 
     def __init__(self, problems: list[SourceProblem]):
-        super().__init__(f"{len(problems)} problem(s)")
-        self.problems = sorted(problems, key=lambda p: (p.position.file, p.position.line, p.position.column))
+        unique = list(dict.fromkeys(problems))  # a problem of stacks/shared.yaml is found once per environment
+        super().__init__(f"{len(unique)} problem(s)")
+        self.problems = sorted(unique, key=lambda p: (p.position.file, p.position.line, p.position.column))
 
 
 @dataclass(frozen=True)
@@ -42,8 +41,18 @@ class Project:
         project_file = root / PROJECT_FILE
         if not project_file.is_file():
             raise SpecError([SourceProblem(Position(str(project_file), 1, 1), "", f"{PROJECT_FILE} not found; pass the project directory")])
-        settings = yaml.safe_load(project_file.read_text(encoding="utf-8")) or {}
-        return cls(root, root / settings.get("stackConfigDir", "."))
+        try:
+            document = load_yaml_file(project_file, PROJECT_FILE)
+        except YamlSourceError as error:
+            raise SpecError(error.problems) from None
+        settings = document.data
+        if not isinstance(settings, dict):
+            raise SpecError([SourceProblem(document.positions[()], "", "expected a mapping (name, runtime, stackConfigDir, ...) as Pulumi reads it; fix Pulumi.yaml")])
+        directory = settings.get("stackConfigDir", ".")
+        if not isinstance(directory, str) or not directory or Path(directory).is_absolute() or ".." in Path(directory).parts:
+            where = document.value_position_of(("stackConfigDir",))
+            raise SpecError([SourceProblem(where, "stackConfigDir", "expected a relative directory inside the project, such as stacks; fix it")])
+        return cls(root, root / directory)
 
     def stack_file(self, env: str) -> Path:
         return self.stacks_dir / f"Pulumi.{env}.yaml"

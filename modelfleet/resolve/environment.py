@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from modelfleet.resolve.engine_image import resolve_engine_images
-from modelfleet.load.merge import locate
+from modelfleet.load.merge import locate, source_path
 from modelfleet.plan import EnvironmentPlan, RuntimePlan, StoragePlan
 from modelfleet.resolve.problems import Problems, by_name
 from modelfleet.resolve.model import DEFAULT_VLLM_FORMATS, References, resolve_model
@@ -46,8 +46,8 @@ def _runtime_plans(spec: StackSpec, runtimes: list) -> tuple[RuntimePlan, ...]:
     )
 
 
-def _located(loaded: LoadedStack, problems: Problems) -> list[SourceProblem]:
-    return [SourceProblem(locate(loaded.provenance, path), format_path(path), message) for path, message in problems.items]
+def _located(loaded: LoadedStack, items: list[tuple[tuple, str]]) -> list[SourceProblem]:
+    return [SourceProblem(locate(loaded.provenance, path), format_path(source_path(loaded.provenance, path)), message) for path, message in items]
 
 
 def resolve(loaded: LoadedStack) -> EnvironmentPlan:
@@ -59,7 +59,7 @@ def resolve(loaded: LoadedStack) -> EnvironmentPlan:
     storage_plans = {name: (index, _storage_plan(storage, environment.namespace)) for name, (index, storage) in by_name(spec.storage).items()}
     runtimes, notes, image_build = resolve_engine_images(spec.runtimes, loaded.project_root, problems, spec.image_build)
     if problems.items:  # models cannot be checked against an engine whose image lock is unreadable
-        raise SpecError(_located(loaded, problems))
+        raise SpecError(_located(loaded, problems.items))
     built = frozenset({image_build.tag}) if image_build is not None else frozenset()
     refs = References(environment, by_name(runtimes), storage_plans, pools, built)
 
@@ -68,7 +68,7 @@ def resolve(loaded: LoadedStack) -> EnvironmentPlan:
     clusters = [plan for index, cluster in enumerate(spec.ray_clusters) if cluster.enabled
                 for plan in [ray_cluster_plan(index, cluster, pools, environment.platform.kuberay, problems)] if plan is not None]
     if problems.items:
-        raise SpecError(_located(loaded, problems))
+        raise SpecError(_located(loaded, problems.items))
 
     name = environment.name or loaded.env
     labels = dict(environment.labels)
@@ -86,6 +86,6 @@ def resolve(loaded: LoadedStack) -> EnvironmentPlan:
         ray_clusters=tuple(clusters),
         manage_knative_features=environment.platform.manage_knative_features,
         domain=environment.cluster_domain,
-        notes=tuple(notes),
+        notes=(*notes, *(str(warning) for warning in _located(loaded, problems.warnings))),
         image_build=image_build,
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from modelfleet.load.merge import Provenance, locate
+from modelfleet.load.merge import MergedNode, Provenance, locate, source_path
 from modelfleet.load.source_yaml import SourceProblem, format_path
 from modelfleet.spec.base import DNS1035_LABEL, DNS1123_LABEL, DNS1123_SUBDOMAIN
 
@@ -129,5 +129,22 @@ def validation_problems(error: ValidationError, root: type[BaseModel], provenanc
     problems = []
     for item in error.errors(include_url=False):
         loc = tuple(item["loc"])
-        problems.append(SourceProblem(locate(provenance, loc), format_path(loc), message_for(item, root)))
+        problems.append(SourceProblem(locate(provenance, loc), format_path(source_path(provenance, loc)), message_for(item, root)))
+    return problems
+
+
+def unknown_null_keys(provenance: Provenance, root: type[BaseModel], path: tuple = ()) -> list[SourceProblem]:
+    """Keys set to null in a stack file that are no field at all: the merge drops nulls (the field takes its
+    default), so without this check a misspelt `namespce: null` would pass unnoticed."""
+    if not isinstance(provenance, MergedNode):
+        return []
+    problems = []
+    fields = _model_fields_at(root, path) if provenance.nulls else None
+    for key in provenance.nulls:
+        if fields is not None and key not in fields:
+            message = message_for({"type": "extra_forbidden", "loc": path + (key,)}, root)
+            where = provenance.origin.child(key)
+            problems.append(SourceProblem(where.position(), format_path(source_path(where, ())), message))
+    for key, child in provenance.children.items():
+        problems += unknown_null_keys(child, root, path + (key,))
     return problems

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from modelfleet.spec.diagnostics import validation_problems
+from modelfleet.spec.diagnostics import describe_input, unknown_null_keys, validation_problems
 from modelfleet.load.merge import MergedNode, Origin, Provenance, merge
 from modelfleet.load.source_yaml import Position, SourceProblem, YamlDocument, YamlSourceError, load_yaml_file
 from modelfleet.load.project import SHARED_FILE, Project, SpecError
@@ -46,7 +46,9 @@ def _config_section(document: YamlDocument, allowed_top: set[str]) -> tuple[dict
     for key in data:
         if key not in allowed_top:
             problems.append(SourceProblem(document.positions[(key,)], key, f"unknown top-level key '{key}'; stack settings go under 'config:'"))
-    config = data.get("config") or {}
+    config = data.get("config")
+    if config is None:
+        config = {}
     if not isinstance(config, dict):
         return {}, problems + [SourceProblem(document.positions[("config",)], "config", "expected a mapping of config keys")]
     values: dict[str, Any] = {}
@@ -65,15 +67,19 @@ def _config_section(document: YamlDocument, allowed_top: set[str]) -> tuple[dict
     return values, problems
 
 
-def _duplicate_names(document: YamlDocument, values: dict[str, Any]) -> list[SourceProblem]:
-    """Entries of a named list written twice in one file (they would otherwise merge into one)."""
+def _name_problems(document: YamlDocument, values: dict[str, Any]) -> list[SourceProblem]:
+    """Entries of a named list written twice in one file (they would otherwise merge into one), and names that
+    are not strings (the merge matches entries by name)."""
     problems = []
     for key, value in values.items():
         if not isinstance(value, list):
             continue
         first: dict[Any, int] = {}
         for index, item in enumerate(value):
-            if isinstance(item, dict) and "name" in item:
+            if isinstance(item, dict) and "name" in item and not isinstance(item["name"], str):
+                path = ("config", f"{CONFIG_NAMESPACE}:{key}", index, "name")
+                problems.append(SourceProblem(document.value_position_of(path), f"{key}[{index}].name", f"expected a string, got {describe_input(item['name'], path)}; write the entry's name"))
+            elif isinstance(item, dict) and isinstance(item.get("name"), str):
                 if item["name"] in first:
                     path = ("config", f"{CONFIG_NAMESPACE}:{key}", index, "name")
                     problems.append(SourceProblem(document.position_of(path), f"{key}[{index}].name", f"duplicate name '{item['name']}' (also {key}[{first[item['name']]}]); names must be unique"))
@@ -112,9 +118,9 @@ def load_stack(project: Project, env: str, pulumi_config: dict[str, Any] | None 
         stack = dict(pulumi_config)
     if shared_path.is_file() and shared_doc is None or stack_doc is None:
         raise SpecError(problems)  # a file that does not parse: nothing more to check
-    repeated = [p for doc, values in ((shared_doc, shared), (stack_doc, stack)) if doc for p in _duplicate_names(doc, values)]
+    repeated = [p for doc, values in ((shared_doc, shared), (stack_doc, stack)) if doc for p in _name_problems(doc, values)]
     if repeated:
-        raise SpecError(problems + repeated)  # merging by name is ambiguous until names are unique
+        raise SpecError(problems + repeated)  # merging by name is ambiguous until names are unique strings
 
     data: dict[str, Any] = {}
     children: dict[str | int, Provenance] = {}
@@ -128,6 +134,7 @@ def load_stack(project: Project, env: str, pulumi_config: dict[str, Any] | None 
         elif key in shared and key not in stack:
             data[key], children[key] = shared[key], shared_origin
     provenance = MergedNode(Origin(stack_doc, ()), children)
+    problems += unknown_null_keys(provenance, StackSpec)
     try:
         spec = StackSpec.model_validate(data)
     except ValidationError as error:
