@@ -13,6 +13,14 @@ from modelfleet.build.inference_service import DEPLOYMENT_MODE_ANNOTATION
 FEATURES_NAMESPACE, FEATURES_CONFIG_MAP = "knative-serving", "config-features"
 PATCH_ANNOTATION = "modelfleet.io/patch"
 """Marks an object that patches one another installer owns (Pulumi registers it as a server-side apply patch)."""
+GITOPS_PATCH_ANNOTATIONS = {
+    "argocd.argoproj.io/sync-options": "Prune=false,Delete=false,ServerSideApply=true",
+    "kustomize.toolkit.fluxcd.io/prune": "disabled",
+    "kustomize.toolkit.fluxcd.io/ssa": "Merge",
+}
+"""How Argo CD and Flux must treat such a patch in a rendered tree: apply it server-side, merged into the live
+object (our keys only), and never prune or delete it when it leaves the tree, since the object itself (here
+Knative's own config-features ConfigMap) belongs to its installer."""
 
 _FLAGS = (
     ("tolerations", "kubernetes.podspec-tolerations"),
@@ -57,7 +65,7 @@ def build_config_features(needed: dict[str, list[str]], labels: dict[str, str]) 
             "name": FEATURES_CONFIG_MAP,
             "namespace": FEATURES_NAMESPACE,
             "labels": dict(sorted(labels.items())),
-            "annotations": {PATCH_ANNOTATION: "true"},
+            "annotations": {**GITOPS_PATCH_ANNOTATIONS, PATCH_ANNOTATION: "true"},
         },
         "data": {flag: "enabled" for flag in needed},
     }

@@ -10,7 +10,9 @@ engine here, so the engine address is a placeholder nobody dials.
 from __future__ import annotations
 
 import os
+import re
 import selectors
+import signal
 import subprocess
 import sys
 import tempfile
@@ -25,6 +27,8 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 ENGINE_ADDRESS = "127.0.0.1:0"
 START_TIMEOUT = 60.0  # seconds for the pack to import its rules and print its port
+CALL_TIMEOUT_VARIABLE = "MODELFLEET_POLICY_TIMEOUT"
+CALL_TIMEOUT = 120.0  # seconds one call may take (a whole stack in AnalyzeStack); $MODELFLEET_POLICY_TIMEOUT overrides
 MAX_MESSAGE = 400 * 1024 * 1024  # the engine's and the SDK's gRPC message limit
 LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 
@@ -85,6 +89,8 @@ class PolicyPackProcess:
 
     def __init__(self, pack_dir: Path, project: str, stack: str):
         self.pack_dir = pack_dir
+        text = os.environ.get(CALL_TIMEOUT_VARIABLE, "")
+        self.call_timeout = float(text) if re.fullmatch(r"[0-9]+(\.[0-9]+)?", text) and float(text) > 0 else CALL_TIMEOUT
         self.project = project
         self.stack = stack
         self.policies: dict[str, PolicyInfo] = {}
@@ -111,7 +117,8 @@ class PolicyPackProcess:
 
     # -- lifecycle -------------------------------------------------------------------------------------
     def start(self) -> None:
-        environment = dict(os.environ, PULUMI_PROJECT=self.project, PULUMI_STACK=self.stack, PULUMI_DRY_RUN="true")
+        # faulthandler: a SIGABRT makes a hung pack print where it is (see _hung)
+        environment = dict(os.environ, PULUMI_PROJECT=self.project, PULUMI_STACK=self.stack, PULUMI_DRY_RUN="true", PYTHONFAULTHANDLER="1")
         self._stderr = tempfile.TemporaryFile()
         self._process = subprocess.Popen(
             [sys.executable, "-u", "-m", "pulumi.policy", ENGINE_ADDRESS, str(self.pack_dir)],
@@ -171,13 +178,45 @@ class PolicyPackProcess:
             pass
         raise PolicyPackError(f"policy pack {self.pack_dir} failed to start (exit code {self._process.returncode}){self._pack_output()}")
 
-    def _call(self, method: str, request: Any, *, optional: bool = False) -> Any:
+    def _call(self, method: str, request: Any, *, optional: bool = False, subject: str = "") -> Any:
         try:
-            return getattr(self._stub, method)(request)
+            return getattr(self._stub, method)(request, timeout=self.call_timeout)
         except grpc.RpcError as error:
             if optional and error.code() == grpc.StatusCode.UNIMPLEMENTED:
                 return None
+            if error.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
+                raise PolicyPackError(self._hung(method, subject)) from None
+            if self._exited():
+                raise PolicyPackError(f"policy pack {self.pack_dir} exited (code {self._process.returncode}) during {method}{' of ' + subject if subject else ''}{self._pack_output()}") from None
             raise PolicyPackError(f"policy pack {self.pack_dir}: {method} failed: {error.details()}{self._pack_output()}") from None
+
+    def _exited(self) -> bool:
+        """Whether the pack process has ended (a call failing because it died: give it a moment to be reaped)."""
+        if self._process is None:
+            return False
+        try:
+            self._process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+    def _hung(self, method: str, subject: str) -> str:
+        """What a call that got no answer in time was doing: the pack is made to dump its stacks (faulthandler on
+        SIGABRT), and the innermost frame of the pack's own code names the policy that hangs."""
+        where = ""
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGABRT)
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+            pack = re.escape(str(self.pack_dir.resolve()))
+            frames = re.findall(rf'File "{pack}/([^"]+)", line (\d+) in (\w+)', self._pack_output())
+            if frames:  # faulthandler prints the innermost frame first
+                file, line, function = frames[0]
+                where = f"; it was running {function} at {file}:{line}"
+        what = f"{method} of {subject}" if subject else method
+        return f"policy pack {self.pack_dir}: {what} got no answer within {self.call_timeout:g} s{where}; fix the policy, or raise {CALL_TIMEOUT_VARIABLE} for a very large stack"
 
     # -- protocol ----------------------------------------------------------------------------------------
     @staticmethod
@@ -214,10 +253,10 @@ class PolicyPackProcess:
 
     def analyze(self, resource: Resource) -> list[Diagnostic]:
         request = analyzer_pb2.AnalyzeRequest(type=resource.type, urn=resource.urn, name=resource.name, properties=_struct(resource.properties))
-        return self._diagnostics(self._call("Analyze", request), resource.urn)
+        return self._diagnostics(self._call("Analyze", request, subject=f"{resource.type} {resource.name}"), resource.urn)
 
     def analyze_stack(self, resources: list[Resource]) -> list[Diagnostic]:
         request = analyzer_pb2.AnalyzeStackRequest(
             resources=[analyzer_pb2.AnalyzerResource(type=r.type, urn=r.urn, name=r.name, properties=_struct(r.properties)) for r in resources]
         )
-        return self._diagnostics(self._call("AnalyzeStack", request), "")
+        return self._diagnostics(self._call("AnalyzeStack", request, subject=f"stack {self.stack}"), "")
