@@ -2,47 +2,38 @@
 
 Two sources of schemas:
 
-* Custom resources: upstream CustomResourceDefinition YAML files in a directory
-  (the project uses ``../shared/crds`` relative to the repo root).  Every served
-  version of every ``apiextensions.k8s.io/v1`` CRD found in ``*.yaml``/``*.yml``
-  files (recursively) is indexed under ``(apiVersion, kind)``; the schema is
-  ``spec.versions[i].schema.openAPIV3Schema``, checked with JSON Schema draft 4
-  semantics (closest to OpenAPI v3.0; ``1.0`` is not an integer).
-* Core kinds: the strict schemas bundled with the ``kubernetes_validate``
-  package for Kubernetes :data:`K8S_SCHEMA_VERSION` (the newest bundled
-  version), loaded directly from its ``kubernetes-json-schema/v<ver>-local-strict``
-  directory and checked with draft 2020-12 semantics; their ``$ref``\\ s go to
-  ``_definitions.json``.
+* Custom resources: the ``openAPIV3Schema`` of every served version of the upstream CustomResourceDefinitions
+  the package carries as data (:meth:`ManifestSchemas.vendored`, the default: KServe, Knative Serving, KubeRay,
+  Argo CD and Flux at the releases named in ``vendored/provenance.json``; see :mod:`modelfleet.schemas.vendor`),
+  or, to validate against other releases, those found in a directory of CRD YAML files
+  (:meth:`ManifestSchemas.from_crd_dir`: every served version of every ``apiextensions.k8s.io/v1`` CRD in
+  ``*.yaml``/``*.yml`` files, recursively).  They are indexed under ``(apiVersion, kind)`` and checked with
+  JSON Schema draft 4 semantics (closest to OpenAPI v3.0; ``1.0`` is not an integer).
+* Core kinds: the strict schemas bundled with the ``kubernetes_validate`` package for Kubernetes
+  :data:`K8S_SCHEMA_VERSION` (the newest bundled version), loaded directly from its
+  ``kubernetes-json-schema/v<ver>-local-strict`` directory and checked with draft 2020-12 semantics; their
+  ``$ref``\\ s go to ``_definitions.json``, registered locally (no schema is ever fetched from the network).
 
-Strictness.  Kubernetes structural schemas never forbid unknown fields (the API
-server prunes them instead), so for CRD schemas every node that has
-``properties``, no ``additionalProperties`` of its own and is not
-``x-kubernetes-preserve-unknown-fields: true`` is treated as
-``additionalProperties: false``.  ``metadata`` is only ``{type: object}`` in CRDs:
-at the root (and in ``x-kubernetes-embedded-resource`` nodes) it is replaced by
-the strict Kubernetes ObjectMeta schema.  OpenAPI ``nullable: true`` adds
-``null`` to the node's type.  On top of the schemas, the root ``metadata`` is
-checked like the API server does: ``name`` present and a DNS-1123 subdomain
-(a DNS-1123 label for Namespace, a DNS-1035 label for Service, a path segment for
-RBAC kinds), ``namespace`` a DNS-1123 label and absent on cluster-scoped kinds,
-label keys/values and annotation keys in Kubernetes syntax, annotation values
-strings.
+Strictness.  Kubernetes structural schemas never forbid unknown fields (the API server prunes them instead),
+so for CRD schemas every node that has ``properties``, no ``additionalProperties`` of its own and is not
+``x-kubernetes-preserve-unknown-fields: true`` is treated as ``additionalProperties: false``.  ``metadata`` is
+only ``{type: object}`` in CRDs: at the root (and in ``x-kubernetes-embedded-resource`` nodes) it is replaced
+by the strict Kubernetes ObjectMeta schema.  OpenAPI ``nullable: true`` adds ``null`` to the node's type, and
+``x-kubernetes-int-or-string`` without ``anyOf``/``type`` means integer or string.  On top of the schemas, the
+root ``metadata`` is checked like the API server does: ``name`` present and a DNS-1123 subdomain (a DNS-1123
+label for Namespace, a DNS-1035 label for Service, a path segment for RBAC kinds), ``namespace`` a DNS-1123
+label and absent on cluster-scoped kinds, label keys/values and annotation keys in Kubernetes syntax,
+annotation values strings.
 
-Not checked (as the API server's schema validation would): CEL
-``x-kubernetes-validations``, list-map key uniqueness, ``format`` (int32 ranges,
-date-time), admission-webhook rules.  Quantities in CRDs are
-``x-kubernetes-int-or-string`` with a pattern, so a YAML float such as
-``cpu: 0.5`` is rejected there (write ``"500m"``); the bundled core schemas
-accept numbers for quantities.
+Not checked (as the API server's schema validation would): CEL ``x-kubernetes-validations``, list-map key
+uniqueness, ``format`` (int32 ranges, date-time), admission-webhook rules.  Quantities in CRDs are
+``x-kubernetes-int-or-string`` with a pattern, so a YAML float such as ``cpu: 0.5`` is rejected there (write
+``"500m"``); the bundled core schemas accept numbers for quantities.  Patterns follow ECMA 262 / Go RE2
+semantics (``$`` matches only at the end of the text, unlike Python's ``re``).
 
-Speed.  The CRD directory is indexed by reading only each file's header (the
-``schema:`` blocks are cut out textually before YAML parsing, ~20 ms for 8.6 MB);
-a file is fully parsed (``yaml.CSafeLoader``, cached per process) only when one
-of its kinds is validated.  Each kind gets, lazily and once, a fast checker made
-of Python closures (themselves compiled lazily, node by node, as objects reach
-them) that answers valid/invalid; only for an invalid object is the full
-``jsonschema`` validator built and run to produce the error list.  When the two
-disagree, ``jsonschema`` wins.
+Engine.  Each kind's schema is made strict once (on the kind's first validation) and compiled with
+``jsonschema_rs``, which gives the verdict and, for an invalid object, the list of errors; messages are
+written here from the error kinds, and never echo a value that looks secret.
 """
 
 from __future__ import annotations
@@ -51,14 +42,14 @@ import functools
 import importlib.util
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
-from urllib.parse import urljoin
 
-import jsonschema
+import jsonschema_rs
 import yaml
-from referencing import Registry, Resource
+
+from modelfleet.schemas import vendor
 
 __all__ = [
     "K8S_SCHEMA_VERSION",
@@ -385,370 +376,126 @@ def _inline_refs(node: Any, defs: dict, seen: tuple = ()) -> Any:
     return {k: _inline_refs(v, defs, seen) for k, v in node.items()}
 
 
-# ---------------------------------------------------------------------------
-# Fast path: schema -> Python closures answering "valid?".  Only the keywords
-# that occur in these schemas are supported; anything else raises _Unsupported
-# and the kind is then validated with jsonschema alone.  The fast path may be
-# stricter than jsonschema (the caller falls back to jsonschema's verdict) but
-# must never accept what jsonschema rejects.
-
-_Check = Callable[[Any], bool]
-
-
-class _Unsupported(Exception):
-    pass
-
-
-_IGNORED_KEYWORDS = frozenset(
-    {
-        "description", "format", "default", "nullable", "title", "example", "examples",
-        "$schema", "$id", "$comment", "$defs", "definitions", "readOnly", "writeOnly", "deprecated",
-    }
-)
-_SUPPORTED_KEYWORDS = frozenset(
-    {
-        "type", "properties", "additionalProperties", "required", "items", "anyOf", "oneOf", "allOf",
-        "not", "enum", "pattern", "maxLength", "minLength", "maximum", "minimum", "maxItems",
-        "minItems", "maxProperties", "minProperties", "$ref",
-    }
-)
-
-
-def _always(_x: Any) -> bool:
-    return True
-
-
-def _is_str(x: Any) -> bool:
-    return isinstance(x, str)
-
-
-def _is_dict(x: Any) -> bool:
-    return isinstance(x, dict)
-
-
-def _is_list(x: Any) -> bool:
-    return isinstance(x, list)
-
-
-def _is_bool(x: Any) -> bool:
-    return isinstance(x, bool)
-
-
-def _is_null(x: Any) -> bool:
-    return x is None
-
-
-def _is_number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
-def _is_int_strict(x: Any) -> bool:  # draft 4
-    return isinstance(x, int) and not isinstance(x, bool)
-
-
-def _is_int_loose(x: Any) -> bool:  # draft 6+: 1.0 is an integer
-    return (isinstance(x, int) and not isinstance(x, bool)) or (isinstance(x, float) and x.is_integer())
-
-
-class _FastCompiler:
-    def __init__(self, *, draft4: bool, docs: dict[str, dict] | None = None,
-                 effective: Callable[[dict, bool], dict] | None = None) -> None:
-        self._types: dict[str, _Check] = {
-            "string": _is_str, "object": _is_dict, "array": _is_list, "boolean": _is_bool,
-            "null": _is_null, "number": _is_number,
-            "integer": _is_int_strict if draft4 else _is_int_loose,
-        }
-        self._draft4 = draft4
-        self._docs = docs or {}
-        self._effective = effective
-        self._memo: dict[int, tuple[Any, _Check]] = {}
-
-    def compile(self, node: Any, base: str = "", root: bool = False) -> _Check:
-        if node is True:
-            return _always
-        if not isinstance(node, dict):
-            raise _Unsupported(f"schema {node!r}")
-        key = id(node)
-        hit = self._memo.get(key)
-        if hit is not None and not root:
-            return hit[1]
-        cell: list[_Check] = []
-        self._memo[key] = (node, lambda x: cell[0](x))  # placeholder while compiling (recursive $ref)
-        fn = self._compile(node, base, root)
-        cell.append(fn)
-        self._memo[key] = (node, fn)
-        return fn
-
-    def _lazy_in(self, holder: Any, key: Any, node: Any, base: str) -> _Check:
-        """A stand-in for ``holder[key]`` that compiles ``node`` on first use and then
-        replaces itself there, so untouched parts of a schema cost nothing."""
-        hit = self._memo.get(id(node)) if isinstance(node, dict) else None
-        if hit is not None:
-            return hit[1]
-
-        def first_call(x: Any) -> bool:
-            fn = self.compile(node, base)
-            holder[key] = fn
-            return fn(x)
-
-        return first_call
-
-    def _type_check(self, t: Any) -> _Check:
-        if isinstance(t, str):
-            if t not in self._types:
-                raise _Unsupported(f"type {t!r}")
-            return self._types[t]
-        if isinstance(t, list) and t and all(isinstance(x, str) and x in self._types for x in t):
-            fns = tuple(self._types[x] for x in t)
-            if len(fns) == 1:
-                return fns[0]
-            if len(fns) == 2 and t[1] == "null":
-                first = fns[0]
-                return lambda x: x is None or first(x)
-            return lambda x: any(f(x) for f in fns)
-        raise _Unsupported(f"type {t!r}")
-
-    def _resolve(self, ref: str, base: str) -> tuple[Any, str]:
-        uri, _, fragment = urljoin(base, ref).partition("#")
-        doc = self._docs.get(uri)
-        if doc is None:
-            raise _Unsupported(f"$ref {ref!r}")
-        target: Any = doc
-        for token in fragment.split("/")[1:] if fragment else ():
-            token = token.replace("~1", "/").replace("~0", "~")
-            if not isinstance(target, dict) or token not in target:
-                raise _Unsupported(f"$ref {ref!r}")
-            target = target[token]
-        return target, uri
-
-    def _compile(self, node: dict, base: str, root: bool) -> _Check:
-        if self._effective is not None:
-            node = self._effective(node, root)
-        keywords = {k for k in node if k not in _IGNORED_KEYWORDS and not k.startswith("x-")}
-        if not keywords <= _SUPPORTED_KEYWORDS:
-            raise _Unsupported(", ".join(sorted(keywords - _SUPPORTED_KEYWORDS)))
-        if "$id" in node and isinstance(node["$id"], str):
-            base = urljoin(base, node["$id"])
-
-        generic: list[_Check] = []
-        if "$ref" in node:
-            if self._draft4:
-                raise _Unsupported("$ref in draft 4")
-            target, target_base = self._resolve(node["$ref"], base)
-            generic.append(self._lazy_ref(target, target_base))
-        if "enum" in node:
-            generic.append(self._enum_check(node["enum"]))
-        for word, combine in (("anyOf", "any"), ("allOf", "all"), ("oneOf", "one")):
-            if word in node:
-                subs = node[word]
-                if not isinstance(subs, list) or not subs:
-                    raise _Unsupported(word)
-                fns = tuple(self.compile(s, base) for s in subs)
-                generic.append(_combinator(combine, fns))
-        if "not" in node:
-            inner = self.compile(node["not"], base)
-            generic.append(lambda x: not inner(x))
-
-        obj = self._object_check(node, base)
-        arr = self._array_check(node, base)
-        string = _string_check(node)
-        number = _number_check(node)
-        type_fn = self._type_check(node["type"]) if "type" in node else None
-        return _assemble(type_fn, obj, arr, string, number, tuple(generic))
-
-    def _lazy_ref(self, target: Any, base: str) -> _Check:
-        box: list[_Check] = []
-        box.append(self._lazy_in(box, 0, target, base))
-        return lambda x: box[0](x)
-
-    def _enum_check(self, values: Any) -> _Check:
-        if not isinstance(values, list) or not values:
-            raise _Unsupported("enum")
-        if all(isinstance(v, str) for v in values):
-            allowed = frozenset(values)
-            return lambda x: isinstance(x, str) and x in allowed
-        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-            allowed_n = frozenset(values)
-            return lambda x: isinstance(x, (int, float)) and not isinstance(x, bool) and x in allowed_n
-        raise _Unsupported("enum with mixed values")
-
-    def _object_check(self, node: dict, base: str) -> _Check | None:
-        props = node.get("properties", {})
-        required = node.get("required", ())
-        ap = node.get("additionalProperties", True)
-        min_p, max_p = node.get("minProperties"), node.get("maxProperties")
-        if not props and not required and ap is True and min_p is None and max_p is None:
-            return None
-        if not isinstance(props, dict) or not isinstance(required, (list, tuple)):
-            raise _Unsupported("properties/required")
-        checks: dict[str, _Check] = {}
-        for k, v in props.items():
-            checks[k] = self._lazy_in(checks, k, v, base)
-        required_t = tuple(required)
-        closed = ap is False
-        extra_box: list[_Check] = []
-        if ap is not True and ap is not False:
-            extra_box.append(self._lazy_in(extra_box, 0, ap, base))
-        get = checks.get
-
-        def check_object(x: dict) -> bool:
-            for r in required_t:
-                if r not in x:
-                    return False
-            for k, v in x.items():
-                c = get(k)
-                if c is None:
-                    if closed:
-                        return False
-                    if extra_box and not extra_box[0](v):
-                        return False
-                elif not c(v):
-                    return False
-            return True
-
-        if min_p is None and max_p is None:
-            return check_object
-        lo = min_p if min_p is not None else 0
-        hi = max_p if max_p is not None else float("inf")
-        return lambda x: lo <= len(x) <= hi and check_object(x)
-
-    def _array_check(self, node: dict, base: str) -> _Check | None:
-        items = node.get("items")
-        min_i, max_i = node.get("minItems"), node.get("maxItems")
-        if items is None and min_i is None and max_i is None:
-            return None
-        lo = min_i if min_i is not None else 0
-        hi = max_i if max_i is not None else float("inf")
-        if items is None:
-            return lambda x: lo <= len(x) <= hi
-        if not isinstance(items, dict):
-            raise _Unsupported("items as a list")
-        item_box: list[_Check] = []
-        item_box.append(self._lazy_in(item_box, 0, items, base))
-
-        def check_array(x: list) -> bool:
-            if not lo <= len(x) <= hi:
-                return False
-            it = item_box[0]
-            for v in x:
-                if not it(v):
-                    return False
-            return True
-
-        return check_array
-
-
-def _combinator(kind: str, fns: tuple[_Check, ...]) -> _Check:
-    if kind == "any":
-        return lambda x: any(f(x) for f in fns)
-    if kind == "all":
-        return lambda x: all(f(x) for f in fns)
-    return lambda x: sum(1 for f in fns if f(x)) == 1
-
-
-def _string_check(node: dict) -> _Check | None:
-    pattern, min_l, max_l = node.get("pattern"), node.get("minLength"), node.get("maxLength")
-    if pattern is None and min_l is None and max_l is None:
-        return None
-    search = re.compile(pattern).search if pattern is not None else None
-    lo = min_l if min_l is not None else 0
-    hi = max_l if max_l is not None else float("inf")
-    if search is None:
-        return lambda x: lo <= len(x) <= hi
-    return lambda x: lo <= len(x) <= hi and search(x) is not None
-
-
-def _number_check(node: dict) -> _Check | None:
-    lo, hi = node.get("minimum"), node.get("maximum")
-    if lo is None and hi is None:
-        return None
-    lo = float("-inf") if lo is None else lo
-    hi = float("inf") if hi is None else hi
-    return lambda x: lo <= x <= hi
-
-
-def _assemble(type_fn: _Check | None, obj: _Check | None, arr: _Check | None, string: _Check | None,
-              number: _Check | None, generic: tuple[_Check, ...]) -> _Check:
-    # Common shapes first: they are almost every node.
-    if not generic:
-        specific = [c for c in (obj, arr, string, number) if c is not None]
-        if not specific:
-            return type_fn or _always
-        if type_fn is not None and len(specific) == 1:
-            only = specific[0]
-            if type_fn is _is_dict and obj is not None:
-                return lambda x: isinstance(x, dict) and only(x)
-            if type_fn is _is_str and string is not None:
-                return lambda x: isinstance(x, str) and only(x)
-            if type_fn is _is_list and arr is not None:
-                return lambda x: isinstance(x, list) and only(x)
-
-    def check(x: Any) -> bool:
-        if type_fn is not None and not type_fn(x):
-            return False
-        if isinstance(x, dict):
-            if obj is not None and not obj(x):
-                return False
-        elif isinstance(x, str):
-            if string is not None and not string(x):
-                return False
-        elif isinstance(x, list):
-            if arr is not None and not arr(x):
-                return False
-        elif isinstance(x, (int, float)) and not isinstance(x, bool):
-            if number is not None and not number(x):
-                return False
-        for g in generic:
-            if not g(x):
-                return False
-        return True
-
-    return check
-
 
 # ---------------------------------------------------------------------------
-# Slow path: jsonschema errors -> (path parts, message)
+# jsonschema_rs errors -> (path parts, message)
+
+_Kind = jsonschema_rs.ValidationErrorKind
+_QUANTITY_HINT = " (write quantities as strings, e.g. '500m' or '1.5Gi')"
 
 
-def _error_problems(error: jsonschema.ValidationError, kind: str) -> Iterator[tuple[tuple, str]]:
-    parts = tuple(error.absolute_path)
-    if error.validator == "additionalProperties" and error.validator_value is False and isinstance(error.instance, dict):
-        known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
-        patterns = error.schema.get("patternProperties", {}) if isinstance(error.schema, dict) else {}
-        for key in error.instance:
-            if key not in known and not any(re.search(p, str(key)) for p in patterns):
+def _walk(node: Any, tokens: Iterable[Any]) -> Any:
+    for token in tokens:
+        if isinstance(node, dict):
+            node = node.get(token)
+        elif isinstance(node, list) and isinstance(token, int) and 0 <= token < len(node):
+            node = node[token]
+        else:
+            return None
+    return node
+
+
+def _pointer_tokens(fragment: str) -> list[Any]:
+    tokens: list[Any] = []
+    for raw in fragment.split("/")[1:]:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        tokens.append(int(token) if token.isdigit() else token)
+    return tokens
+
+
+def _type_names(node: Any, fallback: Iterable[str]) -> list[str]:
+    declared = node.get("type") if isinstance(node, dict) else None
+    if isinstance(declared, str):
+        return [declared]
+    if isinstance(declared, list) and all(isinstance(t, str) for t in declared):
+        return list(declared)
+    return list(fallback)
+
+
+class _Messages:
+    """Turns the errors of one compiled schema into problems; ``docs`` maps document URIs to the schemas the
+    errors' ``absolute_keyword_location`` point into, ``root`` is the compiled schema itself."""
+
+    def __init__(self, root: dict, docs: dict[str, Any] | None = None) -> None:
+        self.root = root
+        self.docs = docs or {}
+
+    def node(self, error: jsonschema_rs.ValidationError) -> Any:
+        """The schema node holding the keyword that failed (None when it cannot be found)."""
+        location = error.absolute_keyword_location
+        if location:
+            uri, _, fragment = location.partition("#")
+            doc = self.docs.get(uri)
+            if doc is not None:
+                return _walk(doc, _pointer_tokens(fragment)[:-1])
+        return _walk(self.root, list(error.schema_path)[:-1])
+
+    def problems(self, error: jsonschema_rs.ValidationError, kind: str) -> Iterator[tuple[tuple, str]]:
+        parts = tuple(error.instance_path)
+        what = error.kind
+        if isinstance(what, (_Kind.AdditionalProperties, _Kind.UnevaluatedProperties)):
+            for key in what.unexpected:
                 yield parts, f"unknown field {str(key)!r}"
-        return
-    secret = _looks_secret(kind, parts)
-    instance_text = f"<{type(error.instance).__name__} value>" if secret else _short_repr(error.instance)
-    if error.validator == "anyOf" and error.context and all(e.validator == "type" for e in error.context):
-        types: list[str] = []
-        for sub in error.context:
-            value = sub.validator_value
-            types.extend(value if isinstance(value, list) else [value])
-        message = f"{instance_text} is not of type " + " or ".join(repr(t) for t in dict.fromkeys(types))
-        if isinstance(error.schema, dict) and error.schema.get("x-kubernetes-int-or-string") and isinstance(error.instance, float):
-            message += " (write quantities as strings, e.g. '500m' or '1.5Gi')"
-        yield parts, message
-        return
-    message = error.message
-    full = repr(error.instance)
-    if full in message and (secret or len(full) > 60):
-        message = message.replace(full, instance_text)
-    yield parts, _one_line(message)
+            return
+        if isinstance(what, _Kind.Required):
+            yield parts, f"{what.property!r} is a required property"
+            return
+        instance = error.instance
+        secret = _looks_secret(kind, parts)
+        text = f"<{type(instance).__name__} value>" if secret else _short_repr(instance)
+        yield parts, _one_line(self._message(error, what, instance, text))
+
+    def _message(self, error: jsonschema_rs.ValidationError, what: Any, instance: Any, text: str) -> str:
+        if isinstance(what, _Kind.Type):
+            return f"{text} is not of type " + ", ".join(repr(t) for t in _type_names(self.node(error), what.types))
+        if isinstance(what, (_Kind.AnyOf, _Kind.OneOfNotValid)):
+            branches = [e for branch in what.context for e in branch]
+            if branches and all(isinstance(e.kind, _Kind.Type) for e in branches):
+                types: list[str] = []
+                for sub in branches:
+                    types.extend(_type_names(self.node(sub), sub.kind.types))
+                message = f"{text} is not of type " + " or ".join(repr(t) for t in dict.fromkeys(types))
+                node = self.node(error)
+                if isinstance(node, dict) and node.get("x-kubernetes-int-or-string") and isinstance(instance, float):
+                    message += _QUANTITY_HINT
+                return message
+            return f"{text} is not valid under any of the given schemas"
+        if isinstance(what, _Kind.OneOfMultipleValid):
+            return f"{text} is valid under more than one of the given schemas"
+        if isinstance(what, _Kind.Enum):
+            return f"{text} is not one of {_short_repr(list(what.options), 120)}"
+        if isinstance(what, _Kind.Constant):
+            return f"{_short_repr(what.expected_value)} was expected"
+        if isinstance(what, _Kind.Pattern):
+            return f"{text} does not match '{what.pattern}'"  # as written in the schema, unescaped
+        limits = {
+            _Kind.MinLength: "is too short (at least {} characters)",
+            _Kind.MaxLength: "is too long (at most {} characters)",
+            _Kind.MinItems: "is too short (at least {} items)",
+            _Kind.MaxItems: "is too long (at most {} items)",
+            _Kind.MinProperties: "does not have enough properties (at least {})",
+            _Kind.MaxProperties: "has too many properties (at most {})",
+            _Kind.Minimum: "is less than the minimum of {}",
+            _Kind.Maximum: "is greater than the maximum of {}",
+            _Kind.ExclusiveMinimum: "is less than or equal to the minimum of {}",
+            _Kind.ExclusiveMaximum: "is greater than or equal to the maximum of {}",
+        }
+        for cls, template in limits.items():
+            if isinstance(what, cls):
+                return f"{text} " + template.format(what.limit)
+        if isinstance(what, _Kind.MultipleOf):
+            return f"{text} is not a multiple of {what.multiple_of}"
+        if isinstance(what, _Kind.UniqueItems):
+            return f"{text} has non-unique elements"
+        if isinstance(what, _Kind.Not):
+            return f"{text} should not be valid under {_short_repr(what.schema)}"
+        if isinstance(what, _Kind.FalseSchema):
+            return f"{text} is not allowed here"
+        return error.message  # values are masked in jsonschema_rs's own messages
 
 
 # ---------------------------------------------------------------------------
-# Source files
-
-
-@dataclass(frozen=True)
-class _CrdVersion:
-    file: Path
-    group: str
-    kind: str
-    version: str
-    namespaced: bool
+# CRD files
 
 
 _SCHEMA_KEY_LINE = re.compile(r"^( *)(- )?schema:[ \t]*(#[^\r\n]*)?\r?$", re.M)
@@ -813,6 +560,10 @@ def _crd_headers(path: Path) -> list[dict]:
     return [d for d in docs if _is_crd(d)]
 
 
+# ---------------------------------------------------------------------------
+# Core kinds (kubernetes_validate's bundled strict schemas)
+
+
 class _CoreBundle:
     """The kubernetes_validate strict schemas of K8S_SCHEMA_VERSION (loaded once per process)."""
 
@@ -829,7 +580,6 @@ class _CoreBundle:
         self.defs_uri = self.definitions.get("$id", "https://kubernetes.io/api/_definitions.json")
         defs = self.definitions["$defs"]
         self.object_meta = _inline_refs(defs[_OBJECT_META], defs)
-        self.registry = Registry().with_resource(self.defs_uri, Resource.from_contents(self.definitions))
         self.kinds: dict[tuple[str, str], tuple[str, Path]] = {}
         for definition in defs.values():
             gvks = definition.get("x-kubernetes-group-version-kind")
@@ -842,6 +592,15 @@ class _CoreBundle:
                 api_version = f"{group}/{version}" if group else version
                 self.kinds[(api_version, kind)] = (group, file)
 
+    @functools.cached_property
+    def registry(self) -> jsonschema_rs.Registry:
+        """``_definitions.json`` under its own URI: every ``$ref`` of the core schemas resolves locally."""
+        return jsonschema_rs.Registry([(self.defs_uri, self.definitions)], retriever=_no_retrieval)
+
+
+def _no_retrieval(uri: str) -> Any:
+    raise ManifestSchemaError(f"schema {uri} is not bundled (modelfleet never fetches schemas from the network)")
+
 
 @functools.lru_cache(maxsize=1)
 def _core() -> _CoreBundle:
@@ -851,52 +610,164 @@ def _core() -> _CoreBundle:
 # ---------------------------------------------------------------------------
 # Per-kind validators
 
+_MASK = "<value>"  # jsonschema_rs's own messages never show an instance value
+
 
 class _KindValidator:
-    def __init__(self, group: str, kind: str, namespaced: bool, fast: _Check | None,
-                 make_slow: Callable[[], jsonschema.protocols.Validator]) -> None:
-        self.group = group
+    def __init__(self, kind: str, validator: jsonschema_rs.Validator, messages: _Messages) -> None:
         self.kind = kind
-        self.namespaced = namespaced
-        self._fast = fast
-        self._make_slow = make_slow
-        self._slow: jsonschema.protocols.Validator | None = None
+        self.rs = validator
+        self.messages = messages
 
     def schema_problems(self, obj: dict) -> list[tuple[tuple, str]]:
-        if self._fast is not None:
-            try:
-                if self._fast(obj):
-                    return []
-            except _Unsupported:  # a lazily compiled part of the schema: use jsonschema from now on
-                self._fast = None
-            except Exception:  # noqa: BLE001 - odd instance; let jsonschema judge it
-                pass
-        if self._slow is None:
-            self._slow = self._make_slow()
-        problems: list[tuple[tuple, str]] = []
-        for error in self._slow.iter_errors(obj):
-            problems.extend(_error_problems(error, self.kind))
-        return problems
+        try:
+            if self.rs.is_valid(obj):
+                return []
+            errors = list(self.rs.iter_errors(obj))
+        except ValueError as exc:  # not JSON data: a date, bytes or a non-string key (from YAML, say)
+            return list(_non_json_problems(obj, (), self.kind)) or [((), f"is not JSON data: {_one_line(exc)}")]
+        problems = [problem for error in errors for problem in self.messages.problems(error, self.kind)]
+        return problems or [((), "is not valid against its schema")]  # is_valid and iter_errors always agree
+
+
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def _non_json_problems(value: Any, parts: tuple, kind: str) -> Iterator[tuple[tuple, str]]:
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            if isinstance(key, str):
+                yield from _non_json_problems(sub, parts + (key,), kind)
+            else:
+                yield parts, f"key {_short_repr(key)} is not a string (type {type(key).__name__}; quote it)"
+    elif isinstance(value, (list, tuple)):
+        for i, sub in enumerate(value):
+            yield from _non_json_problems(sub, parts + (i,), kind)
+    elif not isinstance(value, _JSON_SCALARS):
+        text = f"<{type(value).__name__} value>" if _looks_secret(kind, parts) else _short_repr(value)
+        yield parts, f"{text} is not a JSON value (type {type(value).__name__}; quote it)"
+
+
+# Compiled validators are shared by every ManifestSchemas of the process: (CRD origin key) -> validator.
+_COMPILED: dict[tuple, _KindValidator] = {}
+
+
+def _crd_validator(entry: "_CrdKind") -> _KindValidator:
+    validator = _COMPILED.get(entry.cache_key)
+    if validator is None:
+        schema = entry.load()
+        if not isinstance(schema, dict):
+            raise ManifestSchemaError(f"{entry.origin}: {entry.kind} {entry.group}/{entry.version} has no schema.openAPIV3Schema")
+        closed = _crd_closed_copy(schema, _core().object_meta, root=True)
+        try:
+            rs = jsonschema_rs.Draft4Validator(closed, validate_formats=False, mask=_MASK, offline=True)
+        except (ValueError, jsonschema_rs.ReferencingError) as exc:
+            raise ManifestSchemaError(f"{entry.origin}: the schema of {entry.kind} {entry.group}/{entry.version} "
+                                      f"does not compile: {_one_line(exc)}") from exc
+        validator = _COMPILED[entry.cache_key] = _KindValidator(entry.kind, rs, _Messages(closed))
+    return validator
+
+
+def _core_validator(kind: str, file: Path) -> _KindValidator:
+    key = ("core", str(file))
+    validator = _COMPILED.get(key)
+    if validator is None:
+        core = _core()
+        try:
+            schema = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ManifestSchemaError(f"cannot load bundled schema {file}: {_one_line(exc)}") from exc
+        try:
+            rs = jsonschema_rs.Draft202012Validator(
+                schema, registry=core.registry, validate_formats=False, mask=_MASK, offline=True
+            )
+        except (ValueError, jsonschema_rs.ReferencingError) as exc:
+            raise ManifestSchemaError(f"bundled schema {file} does not compile: {_one_line(exc)}") from exc
+        docs = {core.defs_uri: core.definitions}
+        if isinstance(schema.get("$id"), str):
+            docs[schema["$id"]] = schema
+        validator = _COMPILED[key] = _KindValidator(kind, rs, _Messages(schema, docs))
+    return validator
+
+
+# ---------------------------------------------------------------------------
+# The schema set
+
+
+@dataclass(frozen=True)
+class _CrdKind:
+    group: str
+    kind: str
+    version: str
+    namespaced: bool
+    origin: str  # where the schema comes from, for messages
+    cache_key: tuple
+    load: Callable[[], Any] = field(compare=False, repr=False)
+
+
+def _dir_schema_loader(path: Path, group: str, kind: str, version: str) -> Callable[[], Any]:
+    def load() -> Any:
+        for doc in _load_full(path):
+            if _is_crd(doc) and doc["spec"].get("group") == group and doc["spec"]["names"].get("kind") == kind:
+                for entry in doc["spec"].get("versions") or []:
+                    if entry.get("name") == version:
+                        return (entry.get("schema") or {}).get("openAPIV3Schema")
+        return None
+
+    return load
+
+
+def _vendored_schema_loader(item: vendor.VendoredKind) -> Callable[[], Any]:
+    def load() -> Any:
+        try:
+            return item.load()["schema"]
+        except vendor.SchemaImportError as exc:
+            raise ManifestSchemaError(str(exc)) from exc
+
+    return load
 
 
 class ManifestSchemas:
-    """Schemas for CRD kinds (from a CRD directory) and built-in kinds (bundled)."""
+    """Schemas for CRD kinds (vendored, or from a CRD directory) and built-in kinds (bundled).
 
-    def __init__(self, crd_versions: dict[tuple[str, str], _CrdVersion], crd_dir: Path) -> None:
-        self._crds = crd_versions
-        self._crd_dir = crd_dir
+    ``source`` says where the CRD schemas come from: ``vendored (KServe v0.20.0, ...)`` or
+    ``CRD directory <path>``."""
+
+    def __init__(self, crd_kinds: dict[tuple[str, str], _CrdKind], source: str, hint: str) -> None:
+        self._crds = crd_kinds
+        self.source = source
+        self._hint = hint  # how to add a kind, for "no schema" messages
         self._validators: dict[tuple[str, str], _KindValidator] = {}
 
     def __repr__(self) -> str:
-        return f"ManifestSchemas({str(self._crd_dir)!r}, {len(self._crds)} CRD kind versions)"
+        return f"ManifestSchemas({self.source}, {len(self._crds)} CRD kind versions)"
+
+    @classmethod
+    def vendored(cls) -> "ManifestSchemas":
+        """The upstream CRD schemas carried by the package (see :mod:`modelfleet.schemas.vendor`)."""
+        try:
+            items = vendor.vendored_kinds()
+            summary = vendor.versions_summary()
+        except (vendor.SchemaImportError, KeyError, TypeError) as exc:
+            raise ManifestSchemaError(f"the vendored CRD schemas are unusable: {_one_line(exc)}") from exc
+        index = {
+            (item.api_version, item.kind): _CrdKind(
+                item.group, item.kind, item.version, item.namespaced, str(item.file), ("vendored", str(item.file)),
+                _vendored_schema_loader(item),
+            )
+            for item in items
+        }
+        return cls(index, f"vendored ({summary})",
+                   f"the vendored CRDs ({summary}) do not define it; give a directory holding its CRD (--crds)")
 
     @classmethod
     def from_crd_dir(cls, crd_dir: Path) -> "ManifestSchemas":
+        """The CRDs of a directory of upstream CRD YAML files (searched recursively), instead of the vendored ones."""
         crd_dir = Path(crd_dir)
         if not crd_dir.is_dir():
             raise ManifestSchemaError(f"CRD directory not found: {crd_dir}")
         files = sorted(p for p in crd_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
-        index: dict[tuple[str, str], _CrdVersion] = {}
+        index: dict[tuple[str, str], _CrdKind] = {}
         owners: dict[tuple[str, str], Path] = {}
         for file in files:
             for crd in _crd_headers(file):
@@ -912,14 +783,17 @@ class ManifestSchemas:
                 namespaced = spec.get("scope", "Namespaced") != "Cluster"
                 for version in spec.get("versions") or []:
                     if isinstance(version, dict) and version.get("served") is True and isinstance(version.get("name"), str):
-                        index[(f"{group}/{version['name']}", kind)] = _CrdVersion(
-                            file, group, kind, version["name"], namespaced
+                        name = version["name"]
+                        index[(f"{group}/{name}", kind)] = _CrdKind(
+                            group, kind, name, namespaced, str(file),
+                            ("dir", *_file_key(file), group, kind, name),
+                            _dir_schema_loader(file, group, kind, name),
                         )
         if not index:
             raise ManifestSchemaError(
                 f"no served CustomResourceDefinition version found in {crd_dir} ({len(files)} YAML files)"
             )
-        return cls(index, crd_dir)
+        return cls(index, f"CRD directory {crd_dir}", "add its CRD to the CRD directory")
 
     # -- queries -------------------------------------------------------------
 
@@ -934,11 +808,11 @@ class ManifestSchemas:
             return self._crds[key].namespaced
         core = _core().kinds.get(key)
         if core is None:
-            raise ManifestSchemaError(_unknown_message(api_version, kind))
+            raise ManifestSchemaError(self._unknown_message(api_version, kind))
         return (core[0], kind) not in _CLUSTER_SCOPED_CORE
 
     def crd_kinds(self) -> list[tuple[str, str]]:
-        """All (apiVersion, kind) served by the CRD directory, sorted."""
+        """All (apiVersion, kind) served by the CRD schemas, sorted."""
         return sorted(self._crds)
 
     # -- validation ----------------------------------------------------------
@@ -957,85 +831,35 @@ class ManifestSchemas:
         kd = kind if isinstance(kind, str) else ""
 
         raw: list[tuple[tuple, str]] = []
-        validator = self._validator(av, kd) if av and kd else None
         if not av:
             raw.append(((), "'apiVersion' is a required property (a non-empty string)"))
         if not kd:
             raw.append(((), "'kind' is a required property (a non-empty string)"))
-        if av and kd and validator is None:
-            raw.append(((), _unknown_message(av, kd)))
-        if validator is not None:
-            raw.extend(validator.schema_problems(obj))
-            raw.extend(_metadata_problems(obj, validator.group, kd, validator.namespaced))
+        known = bool(av and kd) and self.knows(av, kd)
+        if av and kd and not known:
+            raw.append(((), self._unknown_message(av, kd)))
+        if known:
+            raw.extend(self._validator(av, kd).schema_problems(obj))
+            group = self._crds[(av, kd)].group if (av, kd) in self._crds else _core().kinds[(av, kd)][0]
+            raw.extend(_metadata_problems(obj, group, kd, self.is_namespaced(av, kd)))
         else:
-            group = av.rpartition("/")[0]
-            raw.extend(_metadata_problems(obj, group, kd, None))
+            raw.extend(_metadata_problems(obj, av.rpartition("/")[0], kd, None))
         if not raw:
             return []
         raw = list(dict.fromkeys(raw))
         raw.sort(key=lambda p: (_sort_key(p[0]), p[1]))
         return [SchemaProblem(av, kd, name, namespace, _format_path(parts), message) for parts, message in raw]
 
-    def _validator(self, api_version: str, kind: str) -> _KindValidator | None:
+    def _validator(self, api_version: str, kind: str) -> _KindValidator:
         key = (api_version, kind)
         validator = self._validators.get(key)
         if validator is None:
             if key in self._crds:
-                validator = self._crd_validator(self._crds[key])
-            elif key in _core().kinds:
-                group, file = _core().kinds[key]
-                validator = _core_validator(group, kind, file)
+                validator = _crd_validator(self._crds[key])
             else:
-                return None
+                validator = _core_validator(kind, _core().kinds[key][1])
             self._validators[key] = validator
         return validator
 
-    def _crd_validator(self, entry: _CrdVersion) -> _KindValidator:
-        schema = None
-        for doc in _load_full(entry.file):
-            if _is_crd(doc) and doc["spec"].get("group") == entry.group and doc["spec"]["names"].get("kind") == entry.kind:
-                for version in doc["spec"].get("versions") or []:
-                    if version.get("name") == entry.version:
-                        schema = ((version.get("schema") or {}).get("openAPIV3Schema"))
-        if not isinstance(schema, dict):
-            raise ManifestSchemaError(
-                f"{entry.file}: {entry.kind} {entry.group}/{entry.version} has no schema.openAPIV3Schema"
-            )
-        object_meta = _core().object_meta
-
-        def effective(node: dict, root: bool) -> dict:
-            return _crd_effective(node, object_meta, root)
-
-        try:
-            fast: _Check | None = _FastCompiler(draft4=True, effective=effective).compile(schema, root=True)
-        except _Unsupported:
-            fast = None
-
-        def make_slow() -> jsonschema.protocols.Validator:
-            return jsonschema.Draft4Validator(_crd_closed_copy(schema, object_meta, root=True))
-
-        return _KindValidator(entry.group, entry.kind, entry.namespaced, fast, make_slow)
-
-
-def _core_validator(group: str, kind: str, file: Path) -> _KindValidator:
-    core = _core()
-    try:
-        schema = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ManifestSchemaError(f"cannot load bundled schema {file}: {_one_line(exc)}") from exc
-    base = schema.get("$id", "")
-    try:
-        fast: _Check | None = _FastCompiler(
-            draft4=False, docs={core.defs_uri: core.definitions, base: schema}
-        ).compile(schema, base=base)
-    except _Unsupported:
-        fast = None
-
-    def make_slow() -> jsonschema.protocols.Validator:
-        return jsonschema.Draft202012Validator(schema, registry=core.registry)
-
-    return _KindValidator(group, kind, (group, kind) not in _CLUSTER_SCOPED_CORE, fast, make_slow)
-
-
-def _unknown_message(api_version: str, kind: str) -> str:
-    return f"no schema for apiVersion {api_version} kind {kind}; add its CRD to the CRD directory"
+    def _unknown_message(self, api_version: str, kind: str) -> str:
+        return f"no schema for apiVersion {api_version} kind {kind}; {self._hint}"
