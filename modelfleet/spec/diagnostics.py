@@ -51,7 +51,7 @@ def describe_input(value: Any, path: tuple) -> str:
     return "a mapping" if isinstance(value, dict) else "a list" if isinstance(value, list) else type(value).__name__
 
 
-def _model_fields_at(root: type[BaseModel], loc: tuple) -> dict[str, str] | None:
+def model_fields_at(root: type[BaseModel], loc: tuple) -> dict[str, str] | None:
     """Aliases -> attribute names of the model found at `loc` under `root`, or None if not a model."""
     annotation: Any = root
     for key in loc:
@@ -96,7 +96,7 @@ def message_for(error: dict, root: type[BaseModel]) -> str:
     if kind == "missing":
         return f"required field '{loc[-1]}' is missing; add it"
     if kind == "extra_forbidden":
-        allowed = _model_fields_at(root, loc[:-1]) or {}
+        allowed = model_fields_at(root, loc[:-1]) or {}
         close = [name for name in allowed if name.lower() == str(loc[-1]).lower()]
         close = close or difflib.get_close_matches(str(loc[-1]), list(allowed), n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'?" if close else f"allowed fields: {', '.join(allowed)}"
@@ -139,7 +139,7 @@ def unknown_null_keys(provenance: Provenance, root: type[BaseModel], path: tuple
     if not isinstance(provenance, MergedNode):
         return []
     problems = []
-    fields = _model_fields_at(root, path) if provenance.nulls else None
+    fields = model_fields_at(root, path) if provenance.nulls else None
     for key in provenance.nulls:
         if fields is not None and key not in fields:
             message = message_for({"type": "extra_forbidden", "loc": path + (key,)}, root)

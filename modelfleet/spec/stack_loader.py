@@ -16,12 +16,14 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from modelfleet.spec.diagnostics import describe_input, unknown_null_keys, validation_problems
+from modelfleet.spec.diagnostics import describe_input, model_fields_at, unknown_null_keys, validation_problems
 from modelfleet.load.merge import MergedNode, Origin, Provenance, merge
 from modelfleet.load.source_yaml import Position, SourceProblem, YamlDocument, YamlSourceError, load_yaml_file
 from modelfleet.load.project import SHARED_FILE, Project, SpecError
 from modelfleet.spec import CONFIG_KEYS, CONFIG_NAMESPACE, StackSpec
 
+NAMED_ENTRY_FIELDS = {key: tuple(fields) for key in CONFIG_KEYS if (fields := model_fields_at(StackSpec, (key, 0))) is not None}
+"""The fields of an entry of each named list (gpuPools, storage, runtimes, models, ...), by config key."""
 PULUMI_STACK_FILE_KEYS = {"config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"}
 
 
@@ -76,7 +78,12 @@ def _name_problems(document: YamlDocument, values: dict[str, Any]) -> list[Sourc
             continue
         first: dict[Any, int] = {}
         for index, item in enumerate(value):
-            if isinstance(item, dict) and "name" in item and not isinstance(item["name"], str):
+            if isinstance(item, dict) and "name" not in item and any(isinstance(other, dict) and "name" in other for other in value):
+                path = ("config", f"{CONFIG_NAMESPACE}:{key}", index)
+                unknown = ", ".join(f"'{field}'" for field in item if isinstance(field, str) and field not in NAMED_ENTRY_FIELDS.get(key, ()))
+                hint = f" (is {unknown} a misspelt name?)" if unknown else ""
+                problems.append(SourceProblem(document.value_position_of(path), f"{key}[{index}]", f"required field 'name' is missing{hint}; add it, since entries merge by name"))
+            elif isinstance(item, dict) and "name" in item and not isinstance(item["name"], str):
                 path = ("config", f"{CONFIG_NAMESPACE}:{key}", index, "name")
                 problems.append(SourceProblem(document.value_position_of(path), f"{key}[{index}].name", f"expected a string, got {describe_input(item['name'], path)}; write the entry's name"))
             elif isinstance(item, dict) and isinstance(item.get("name"), str):
