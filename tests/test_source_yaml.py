@@ -355,11 +355,11 @@ def test_format_path():
 # -- hostile input: refused while composing, before anything is expanded ---------------------------------------
 
 HOSTILE = {
-    "a million items": ("config:\n  items: [" + "x," * 1_000_000 + "]\n", "s.yaml:2:200001", "too many YAML nodes, more than the limit of 100000; if the file is legitimate, raise it with MODELFLEET_YAML_MAX_NODES"),
+    "a million items": ("config:\n  items: [" + "x," * 1_000_000 + "]\n", "s.yaml:2:100001", "too many YAML nodes, more than the limit of 50000; if the file is legitimate, raise it with MODELFLEET_YAML_MAX_NODES"),
     "deep nesting": ("a: " + "[" * 200 + "]" * 200 + "\n", "s.yaml:1:67", "nesting deeper than 64 levels, more than the limit of 64; if the file is legitimate, raise it with MODELFLEET_YAML_MAX_DEPTH"),
     "a huge scalar": ("a: " + "x" * 300_000 + "\n", "s.yaml:1:4", "a scalar of 300000 characters, more than the limit of 262144; if the file is legitimate, raise it with MODELFLEET_YAML_MAX_SCALAR"),
     "an alias fan-out": ("a: &a [" + ", ".join(["x"] * 100) + "]\nb: &b [" + ", ".join(["*a"] * 100) + "]\nc: [" + ", ".join(["*b"] * 300) + "]\n",
-                         "s.yaml:1:4", "aliases expand the document to too many nodes, more than the limit of 100000; if the file is legitimate, raise it with MODELFLEET_YAML_MAX_NODES, or write fewer aliases"),
+                         "s.yaml:1:4", "aliases expand the document to too many nodes, more than the limit of 50000; if the file is legitimate, raise it with MODELFLEET_YAML_MAX_NODES, or write fewer aliases"),
 }
 
 
@@ -388,7 +388,7 @@ def test_limits_are_raised_by_their_environment_variables(monkeypatch):
     monkeypatch.setenv("MODELFLEET_YAML_MAX_DEPTH", "not a number")  # ignored: the default stays
     limits = sy.YamlLimits.from_environment()
     assert (limits.max_nodes, limits.max_depth) == (2_000_000, 64)
-    assert len(load_yaml("items:\n" + "  - x\n" * 150_000, "s.yaml").data["items"]) == 150_000
+    assert len(load_yaml("items:\n" + "  - x\n" * 60_000, "s.yaml").data["items"]) == 60_000
 
 
 def test_documents_of_one_stream_share_the_node_limit():

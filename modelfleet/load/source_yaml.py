@@ -129,7 +129,7 @@ class YamlLimits:
     """What one YAML file may cost; each field is read from the environment variable named in its error."""
 
     max_bytes: int = 4 * 1024 * 1024
-    max_nodes: int = 100_000  # scalars, mappings and sequences, every alias expansion counted again
+    max_nodes: int = 50_000  # scalars, mappings and sequences, every alias expansion counted again
     max_depth: int = 64
     max_scalar: int = 256 * 1024  # characters of one scalar
 
