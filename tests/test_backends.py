@@ -15,8 +15,8 @@ config:
   modelfleet:environment:
     platform: {knative: "1.23", kuberay: "1.7"}
   modelfleet:gpuPools:
-    - {name: a100, gpuModel: NVIDIA-A100-SXM4-80GB, gpusPerNode: 8}
-    - {name: h100, gpuModel: NVIDIA-H100-80GB, gpusPerNode: 8}
+    - {name: a100, gpuModel: NVIDIA-A100-SXM4-80GB, memoryPerGpu: 80Gi, gpusPerNode: 8}
+    - {name: h100, gpuModel: NVIDIA-H100-80GB, memoryPerGpu: 80Gi, gpusPerNode: 8}
   modelfleet:storage:
     - {name: models, pvc: {claimName: model-storage}}
     - {name: hub, huggingFace: {tokenSecretName: hf-token}}
@@ -57,13 +57,15 @@ def test_knative_service_puts_autoscaling_on_the_revision_template(project, sche
               backend: knative
               runtime: vllm
               storage: {name: models, path: Qwen-7B-Chat-Int8}
+              architecture: qwen-7b
               gpu: {pool: a100}
               containerConcurrency: 4
               timeoutSeconds: 600
               scaling: {metric: concurrency, target: 2, maxReplicas: 3, minReplicas: 0, stableWindow: 90s, panicThreshold: 300, targetBurstCapacity: -1}
         """)
     service = by_kind(objects)[("Service", "qwen")]
-    assert "annotations" not in service["metadata"]  # Knative rejects autoscaling annotations there
+    # Knative rejects autoscaling annotations there; the GPU-fit estimate is recorded for `modelfleet diff`
+    assert service["metadata"]["annotations"] == {"modelfleet.io/kv-cache-tokens": "112688", "modelfleet.io/max-concurrency": "13.76"}
     template = service["spec"]["template"]
     assert template["metadata"]["annotations"] == {
         "autoscaling.knative.dev/class": "kpa.autoscaling.knative.dev",
@@ -81,6 +83,13 @@ def test_knative_service_puts_autoscaling_on_the_revision_template(project, sche
     assert container["resources"]["limits"]["nvidia.com/gpu"] == "1"
     features = by_kind(objects)[("ConfigMap", "config-features")]
     assert features["metadata"]["namespace"] == "knative-serving"
+    # Knative owns the ConfigMap: GitOps engines merge our keys server-side and never prune or delete it
+    assert features["metadata"]["annotations"] == {
+        "argocd.argoproj.io/sync-options": "Prune=false,Delete=false,ServerSideApply=true",
+        "kustomize.toolkit.fluxcd.io/prune": "disabled",
+        "kustomize.toolkit.fluxcd.io/ssa": "Merge",
+        "modelfleet.io/patch": "true",
+    }
     assert features["data"] == {
         "kubernetes.podspec-nodeselector": "enabled",
         "kubernetes.podspec-persistent-volume-claim": "enabled",
@@ -95,7 +104,7 @@ def test_knative_features_are_a_warning_unless_the_stack_owns_them(project):
         config:
           modelfleet:environment: {namespace: ml-dev, deploymentMode: Knative}
           modelfleet:models:
-            - {name: llama, format: vLLM, runtime: vllm, storageUri: "s3://models/llama", gpu: {pool: a100}}
+            - {name: llama, format: vLLM, runtime: vllm, storageUri: "s3://models/llama", gpu: {pool: a100}, architecture: llama-3-8b}
         """)
     assert ("ConfigMap", "config-features") not in by_kind(objects)
     assert notices == [
@@ -259,6 +268,7 @@ def test_ray_service_serves_a_70b_model_over_four_nodes(project, schemas):
               backend: ray
               runtime: ray-llm
               storage: {name: hub, path: meta-llama/Meta-Llama-3-70B-Instruct}
+              architecture: llama-3-70b
               gpu: {pool: h100, count: 32, perPod: 8}
               sharedMemory: 64Gi
               engine: {tensorParallelSize: 8, pipelineParallelSize: 4, maxModelLen: 8192}

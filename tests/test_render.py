@@ -75,7 +75,7 @@ def test_bad_input_writes_nothing_and_prints_no_traceback(tmp_path, project):
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert "stacks/Pulumi.prod.yaml:25:" in result.stderr and "maxReplicas 1 is below minReplicas 2" in result.stderr
+    assert "stacks/Pulumi.prod.yaml:27:" in result.stderr and "maxReplicas 1 is below minReplicas 2" in result.stderr
     assert not out.exists()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from modelfleet.plan import EnvironmentPlan, ModelPlan
 from modelfleet.build.engine_container import engine_pod_spec
 from modelfleet.build.knative_service import MODEL_LABEL
-from modelfleet.build.metadata import object_metadata
+from modelfleet.build.metadata import capacity_annotations, object_metadata
 from modelfleet.build.pod import http_probe
 
 SERVICE_PORT = 80
@@ -21,7 +21,7 @@ def build_deployment(model: ModelPlan, env: EnvironmentPlan) -> dict:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": object_metadata(env, model.name, labels=[*spec.labels.items(), *selector.items()], annotations=sorted(spec.annotations.items())),
+        "metadata": object_metadata(env, model.name, labels=[*spec.labels.items(), *selector.items()], annotations=[*spec.annotations.items(), *capacity_annotations(model)]),
         "spec": {
             "replicas": model.autoscaling.min_replicas,
             "selector": {"matchLabels": selector},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from modelfleet.plan.autoscaling import KNATIVE, MULTI_NODE, STANDARD
 from modelfleet.plan import EnvironmentPlan, ModelPlan
-from modelfleet.build.metadata import env_vars, object_metadata
+from modelfleet.build.metadata import capacity_annotations, env_vars, object_metadata
 from modelfleet.build.pod import container_resources, gpu_scheduling, pod_volumes
 
 DEPLOYMENT_MODE_ANNOTATION = "serving.kserve.io/deploymentMode"
@@ -103,6 +103,6 @@ def build_inference_service(model: ModelPlan, env: EnvironmentPlan) -> dict:
     return {
         "apiVersion": "serving.kserve.io/v1beta1",
         "kind": "InferenceService",
-        "metadata": object_metadata(env, model.name, labels=sorted(spec.labels.items()), annotations=annotations.items()),
+        "metadata": object_metadata(env, model.name, labels=sorted(spec.labels.items()), annotations=[*annotations.items(), *capacity_annotations(model)]),
         "spec": {"predictor": predictor},
     }

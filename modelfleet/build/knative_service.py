@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from modelfleet.plan import EnvironmentPlan, ModelPlan
 from modelfleet.build.engine_container import engine_pod_spec
-from modelfleet.build.metadata import object_metadata
+from modelfleet.build.metadata import capacity_annotations, object_metadata
 
 MODEL_LABEL = "modelfleet.io/model"
 
@@ -27,7 +27,7 @@ def build_knative_service(model: ModelPlan, env: EnvironmentPlan) -> dict:
     return {
         "apiVersion": "serving.knative.dev/v1",
         "kind": "Service",
-        "metadata": object_metadata(env, model.name, labels=labels.items(), annotations=sorted(spec.annotations.items())),
+        "metadata": object_metadata(env, model.name, labels=labels.items(), annotations=[*spec.annotations.items(), *capacity_annotations(model)]),
         "spec": {
             "template": {
                 "metadata": {

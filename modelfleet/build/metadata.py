@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from modelfleet.plan import EnvironmentPlan
+from modelfleet.plan import EnvironmentPlan, ModelPlan
+
+KV_TOKENS_ANNOTATION = "modelfleet.io/kv-cache-tokens"
+MAX_CONCURRENCY_ANNOTATION = "modelfleet.io/max-concurrency"
 
 
 def object_metadata(
@@ -28,6 +31,14 @@ def object_metadata(
     if merged_annotations:
         metadata["annotations"] = dict(sorted(merged_annotations.items()))
     return metadata
+
+
+def capacity_annotations(model: ModelPlan) -> list[tuple[str, str]]:
+    """The estimated KV-cache capacity of one replica and the full-length sequences it holds, recorded on the
+    serving object so that `modelfleet diff` (which reads manifests) shows how a change moves them."""
+    if model.capacity is None:
+        return []
+    return [(KV_TOKENS_ANNOTATION, str(model.capacity.kv_tokens)), (MAX_CONCURRENCY_ANNOTATION, f"{model.capacity.max_concurrency:.2f}")]
 
 
 def env_vars(variables) -> list[dict]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 
 from modelfleet.plan import EnvironmentPlan, ModelPlan, RayClusterPlan, RayWorkerGroupPlan
-from modelfleet.build.metadata import env_vars, object_metadata
+from modelfleet.build.metadata import capacity_annotations, env_vars, object_metadata
 from modelfleet.build.pod import container_resources, gpu_scheduling, pod_volumes
 
 SERVE_PORT = 8000
@@ -90,7 +90,7 @@ def build_ray_service(model: ModelPlan, env: EnvironmentPlan) -> dict:
     return {
         "apiVersion": "ray.io/v1",
         "kind": "RayService",
-        "metadata": object_metadata(env, model.name, labels=sorted(spec.labels.items()), annotations=sorted(spec.annotations.items())),
+        "metadata": object_metadata(env, model.name, labels=sorted(spec.labels.items()), annotations=[*spec.annotations.items(), *capacity_annotations(model)]),
         "spec": {
             "upgradeStrategy": {"type": model.ray.upgrade_strategy},
             "serveConfigV2": serve_config(model),

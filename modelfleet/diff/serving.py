@@ -4,19 +4,21 @@ Read from the rendered objects rather than the plan, so both sides of any diff (
 its own compiler, or rendered directories) are summarised the same way. A workload is an
 InferenceService, a Knative Service, a Deployment, a RayService or a RayCluster; per workload: GPUs at
 min and at max scale, replicas, the runtime and the image that really runs, engine options, autoscaling
-settings and where the model comes from.
+settings, where the model comes from, and the KV-cache capacity the compiler estimated (recorded as annotations
+on the serving object, because a diff reads manifests only).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import yaml
 
+from modelfleet.build.metadata import KV_TOKENS_ANNOTATION, MAX_CONCURRENCY_ANNOTATION
 from modelfleet.resolve.engine_args import is_flag
 from modelfleet.resolve.engine_image import ENGINE_CONFIG_ENV
 from modelfleet.quantities import parse_quantity
@@ -46,6 +48,8 @@ class Serving:
     engine_options: tuple[tuple[str, str], ...]
     autoscaling: tuple[tuple[str, str], ...]
     storage: str | None
+    kv_tokens: int | None = None         # estimated KV-cache capacity of one replica (modelfleet.io/kv-cache-tokens)
+    max_concurrency: str | None = None   # full-length sequences it holds (modelfleet.io/max-concurrency)
 
 
 SUMMARY_FIELDS = tuple(field.name for field in fields(Serving) if field.name != "key")
@@ -276,4 +280,10 @@ def serving_summaries(objects: list[dict]) -> dict[ObjectKey, Serving]:
             found[key] = _ray_service(obj, key)
         elif key.group == "ray.io" and key.kind == "RayCluster":
             found[key] = _ray_cluster(obj, key)
+        else:
+            continue
+        annotations = _map(_map(obj.get("metadata")).get("annotations"))
+        tokens = _count(annotations.get(KV_TOKENS_ANNOTATION), None)
+        concurrency = annotations.get(MAX_CONCURRENCY_ANNOTATION)
+        found[key] = replace(found[key], kv_tokens=tokens, max_concurrency=concurrency if isinstance(concurrency, str) else None)
     return found

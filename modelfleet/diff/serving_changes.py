@@ -69,6 +69,8 @@ def _describe(summary: Serving) -> list[tuple[str, str | None]]:
         ("runtimeVersion", summary.runtime_version),
         ("image", summary.image),
         ("storage", summary.storage),
+        ("KV capacity", f"{summary.kv_tokens:,} tokens" if summary.kv_tokens is not None else None),
+        ("max concurrency", f"{summary.max_concurrency}x" if summary.max_concurrency is not None else None),
     ]  # fmt: skip
 
 

@@ -97,6 +97,23 @@ class RayServePlan:
 
 
 @dataclass(frozen=True)
+class CapacityPlan:
+    """GPU memory fit and KV-cache capacity of one engine of a vLLM or TGI model (modelfleet/resolve/gpu_fit.py)."""
+
+    engine: str                        # vLLM | TGI
+    architecture: str                  # catalog name, or "inline"
+    pool: str
+    memory_per_gpu: str                # as the pool declares it, e.g. 80Gi
+    gpus_per_engine: int               # tensor x pipeline parallel
+    weights_per_gpu: int               # bytes
+    overhead_per_gpu: int              # bytes: activations, CUDA context, CUDA graphs, LoRA slots
+    kv_budget_per_gpu: int             # bytes
+    kv_tokens: int                     # KV cache capacity of one engine
+    sequence_length: int               # maxModelLen (TGI maxTotalTokens) the engine runs with
+    max_concurrency: float             # kv_tokens / sequence_length, 2 decimals (vLLM's "Maximum concurrency")
+
+
+@dataclass(frozen=True)
 class ModelPlan:
     name: str
     spec: Model
@@ -117,6 +134,7 @@ class ModelPlan:
     container: EngineContainer | None    # knative and deployment backends
     ray: RayServePlan | None             # ray backend
     url: str
+    capacity: CapacityPlan | None = None # vLLM and TGI models with architecture facts on a pool with memoryPerGpu
 
     @property
     def min_replicas(self) -> int:

@@ -14,6 +14,7 @@ from modelfleet.resolve.autoscaling import resolve_autoscaling
 from modelfleet.catalog.builtin_runtimes import BUILTIN_RUNTIMES
 from modelfleet.resolve.engine_args import checkpoint_quantization_problem, tgi_args, tgi_option_problems, vllm_args, vllm_engine_kwargs, vllm_engine_kwargs_problems, vllm_option_problems
 from modelfleet.resolve.engine_image import engine_launch
+from modelfleet.resolve.gpu_fit import model_capacity
 from modelfleet.resolve.gpu_placement import gpu_placement, over_node_size
 from modelfleet.plan import MODEL_DIR, SERVING_PORT, EngineContainer, GpuPlacement, ModelPlan, StoragePlan
 from modelfleet.resolve.problems import Problems, unknown
@@ -358,7 +359,9 @@ def resolve_model(index: int, model: Model, refs: References, problems: Problems
         _check_gpus(model, gpu, multi_node, at, problems)
     _check_resources(model, at, problems)
     autoscaling = resolve_autoscaling(model.scaling, _platform(model, mode, multi_node), at, problems)
-
+    if len(problems.items) != before:
+        return None
+    capacity = model_capacity(model, runtime, gpu, refs.pools, environment.gpu_fit, multi_node, at, problems)
     if len(problems.items) != before:
         return None
     args: tuple[str, ...] = tuple(model.args)
@@ -394,4 +397,5 @@ def resolve_model(index: int, model: Model, refs: References, problems: Problems
         container=container,
         ray=ray,
         url=_url(model, mode, namespace, environment.cluster_domain),
+        capacity=capacity,
     )

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 
 class Problems:
-    """Collects (path, message) pairs; resolve() locates them against the sources and raises them together."""
+    """Collects (path, message) pairs; resolve() locates them against the sources and raises them together.
+    Warnings are located the same way and become notes of the plan."""
 
     def __init__(self) -> None:
         self.items: list[tuple[tuple, str]] = []
+        self.warnings: list[tuple[tuple, str]] = []
 
     def add(self, path: tuple, message: str) -> None:
         self.items.append((path, message))
+
+    def warn(self, path: tuple, message: str) -> None:
+        self.warnings.append((path, message))
 
 
 def by_name(items: list) -> dict[str, tuple[int, object]]:

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from modelfleet.catalog.engine_flags import TGI_QUANTIZE, VLLM_KV_CACHE_DTYPES, VLLM_QUANTIZATION
+from modelfleet.spec.architecture import ArchitectureRef
 from modelfleet.spec.base import SpecModel
 
 Quantization = Literal[tuple(VLLM_QUANTIZATION)]
@@ -57,6 +58,11 @@ class Speculative(SpecModel):
         description="draft: the draft model's directory relative to the model directory (store both in the same "
         "storage folder), e.g. 'draft'.",
     )
+    architecture: ArchitectureRef | None = Field(
+        None,
+        description="draft: the draft model's architecture (a catalog name such as llama-3.2-1b, or inline facts); "
+        "its weights and KV cache count in the GPU-fit estimate.",
+    )
     prompt_lookup_max: int | None = Field(None, ge=1, description="ngram (required): longest n-gram matched in the prompt.")
     prompt_lookup_min: int | None = Field(None, ge=1, description="ngram: shortest n-gram matched in the prompt.")
 
@@ -70,6 +76,8 @@ class Speculative(SpecModel):
             return self
         if self.model is not None:
             raise ValueError("model is the draft model of method draft; remove it or use method draft")
+        if self.architecture is not None:
+            raise ValueError("architecture is the draft model's, for method draft; remove it or use method draft")
         if self.prompt_lookup_max is None:
             raise ValueError("method ngram needs promptLookupMax, the longest n-gram matched in the prompt; add it")
         if self.prompt_lookup_min is not None and self.prompt_lookup_min > self.prompt_lookup_max:

@@ -32,6 +32,20 @@ class PlatformVersions(SpecModel):
     )
 
 
+class GpuFit(SpecModel):
+    """How the GPU-fit and KV-cache estimate of vLLM and TGI models reports (README 'GPU fit and KV-cache capacity')."""
+
+    min_concurrency: float = Field(
+        4,
+        ge=0,
+        description="Warn when fewer full-length sequences (maxModelLen, or TGI maxTotalTokens) than this fit in "
+        "the KV cache of one replica; 0 turns the warning off. Fewer than one is always an error.",
+    )
+    missing_architecture: Literal["warn", "error"] = Field(
+        "warn", description="A vLLM or TGI model without architecture: warn (it is not checked) or error."
+    )
+
+
 class Environment(SpecModel):
     """One deployment environment (dev, staging, prod): its namespace, common metadata and platform."""
 
@@ -51,6 +65,7 @@ class Environment(SpecModel):
         "(the legacy names RawDeployment and Serverless are accepted and normalised).",
     )
     cluster_domain: str = Field("cluster.local", description="Cluster DNS domain, used for the in-cluster URLs.")
+    gpu_fit: GpuFit = Field(default_factory=GpuFit, description="Concurrency floor and missing-architecture policy of the GPU-fit check.")
 
     @field_validator("deployment_mode")
     @classmethod

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from modelfleet.spec.architecture import ArchitectureRef
 from modelfleet.spec.base import Dns1035Label, Duration, Quantity, SpecModel, Version, duration_seconds
 from modelfleet.spec.engine import EngineOptions, TgiOptions
 from modelfleet.spec.env import EnvVar
@@ -202,6 +203,17 @@ class Model(SpecModel):
         "(awq, gptq, fp8, ...), or none. Checked against engine.quantization: AWQ kernels (awq, awq_marlin) "
         "load AWQ checkpoints only, GPTQ kernels (gptq, gptq_marlin, gptq_marlin_24, marlin, gptq_bitblas) GPTQ "
         "checkpoints only; other pairings are left to the engine.",
+    )
+    quantization_bits: Literal[4, 8] | None = Field(
+        None,
+        description="Bits per weight of a checkpoint quantized with an integer method whose width the method name does "
+        "not say (gptq, awq, compressed-tensors, bitsandbytes, ...); default 4. Read by the GPU-fit estimate only.",
+    )
+    architecture: ArchitectureRef | None = Field(
+        None,
+        description="What the model is, for the GPU-fit and KV-cache estimate: a catalog name (e.g. llama-3.1-8b; "
+        "see README 'GPU fit and KV-cache capacity') or the facts from its config.json inline. vLLM and TGI models "
+        "without it are not checked (a warning, or an error under environment.gpuFit.missingArchitecture: error).",
     )
     engine: EngineOptions | None = Field(None, description="vLLM engine options (vLLM runtimes only).")
     tgi: TgiOptions | None = Field(None, description="TGI launcher options (TGI runtimes only).")
