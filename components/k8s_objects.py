@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from modelfleet.build.knative_features import PATCH_ANNOTATION
+from modelfleet.plan.metadata_keys import PATCH_ANNOTATION
 
 if TYPE_CHECKING:
     from components.engine_image_build import EngineImage

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from modelfleet.plan import EnvironmentPlan, ModelPlan
 from modelfleet.build.engine_container import engine_pod_spec
-from modelfleet.build.knative_service import MODEL_LABEL
+from modelfleet.plan.metadata_keys import MODEL_LABEL
 from modelfleet.build.metadata import capacity_annotations, object_metadata
 from modelfleet.build.pod import http_probe
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from modelfleet.plan.metadata_keys import AUTOSCALER_CLASS_ANNOTATION, DEPLOYMENT_MODE_ANNOTATION
 from modelfleet.plan.autoscaling import KNATIVE, MULTI_NODE, STANDARD
 from modelfleet.plan import EnvironmentPlan, ModelPlan
 from modelfleet.build.metadata import capacity_annotations, env_vars, object_metadata
 from modelfleet.build.pod import container_resources, gpu_scheduling, pod_volumes
 
-DEPLOYMENT_MODE_ANNOTATION = "serving.kserve.io/deploymentMode"
-AUTOSCALER_CLASS_ANNOTATION = "serving.kserve.io/autoscalerClass"
 CURRENT_MODE_NAMES_SINCE = (0, 16)  # KServe renamed RawDeployment/Serverless to Standard/Knative
 LEGACY_MODE_NAMES = {"Standard": "RawDeployment", "Knative": "Serverless"}
 WORKER_CONTAINER = "worker-container"

@@ -8,11 +8,9 @@ environment.platform.manageKnativeFeatures emits the ConfigMap that enables them
 
 from __future__ import annotations
 
-from modelfleet.build.inference_service import DEPLOYMENT_MODE_ANNOTATION
+from modelfleet.plan.metadata_keys import DEPLOYMENT_MODE_ANNOTATION, PATCH_ANNOTATION
 
 FEATURES_NAMESPACE, FEATURES_CONFIG_MAP = "knative-serving", "config-features"
-PATCH_ANNOTATION = "modelfleet.io/patch"
-"""Marks an object that patches one another installer owns (Pulumi registers it as a server-side apply patch)."""
 GITOPS_PATCH_ANNOTATIONS = {
     "argocd.argoproj.io/sync-options": "Prune=false,Delete=false,ServerSideApply=true",
     "kustomize.toolkit.fluxcd.io/prune": "disabled",

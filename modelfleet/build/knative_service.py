@@ -6,11 +6,11 @@ autoscaling annotations on the Service's own metadata.
 
 from __future__ import annotations
 
+from modelfleet.plan.metadata_keys import MODEL_LABEL
 from modelfleet.plan import EnvironmentPlan, ModelPlan
 from modelfleet.build.engine_container import engine_pod_spec
 from modelfleet.build.metadata import capacity_annotations, object_metadata
 
-MODEL_LABEL = "modelfleet.io/model"
 
 
 def build_knative_service(model: ModelPlan, env: EnvironmentPlan) -> dict:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from modelfleet.plan.metadata_keys import KV_TOKENS_ANNOTATION, MAX_CONCURRENCY_ANNOTATION
 from modelfleet.plan import EnvironmentPlan, ModelPlan
 
-KV_TOKENS_ANNOTATION = "modelfleet.io/kv-cache-tokens"
-MAX_CONCURRENCY_ANNOTATION = "modelfleet.io/max-concurrency"
 
 
 def object_metadata(

@@ -18,15 +18,13 @@ from typing import Any
 
 import yaml
 
-from modelfleet.build.metadata import KV_TOKENS_ANNOTATION, MAX_CONCURRENCY_ANNOTATION
+from modelfleet.plan.metadata_keys import AUTOSCALER_CLASS_ANNOTATION, KV_TOKENS_ANNOTATION, MANAGED_ANNOTATION_PREFIXES, MAX_CONCURRENCY_ANNOTATION
 from modelfleet.resolve.engine_args import is_flag
 from modelfleet.resolve.engine_image import ENGINE_CONFIG_ENV
 from modelfleet.quantities import parse_quantity
 from modelfleet.diff.object_diff import ObjectKey
 
 GPU_RESOURCE = re.compile(r"^(nvidia\.com/(gpu|mig-.+)|amd\.com/gpu|intel\.com/gpu|habana\.ai/gaudi)$")
-KNATIVE_AUTOSCALING = "autoscaling.knative.dev/"
-KSERVE_AUTOSCALER_CLASS = "serving.kserve.io/autoscalerClass"
 KNATIVE_MIN = ("autoscaling.knative.dev/min-scale", "autoscaling.knative.dev/minScale")
 KNATIVE_MAX = ("autoscaling.knative.dev/max-scale", "autoscaling.knative.dev/maxScale")
 _DIGEST_OR_TAG = re.compile(r"(@sha256:[0-9a-f]+|:[\w][\w.-]*)$")
@@ -128,7 +126,7 @@ def _engine_options(containers: list) -> tuple[tuple[str, str], ...]:
 
 
 def _annotation_settings(annotations: dict, skip: tuple[str, ...] = ()) -> list[tuple[str, str]]:
-    return sorted((key, str(value)) for key, value in annotations.items() if (key.startswith(KNATIVE_AUTOSCALING) or key == KSERVE_AUTOSCALER_CLASS) and key not in skip)
+    return sorted((key, str(value)) for key, value in annotations.items() if (key.startswith(MANAGED_ANNOTATION_PREFIXES) or key == AUTOSCALER_CLASS_ANNOTATION) and key not in skip)
 
 
 def _claims(pod: dict) -> str | None:
@@ -152,7 +150,7 @@ def _inference_service(obj: dict, key: ObjectKey, runtimes: dict[str, dict]) -> 
     mode = annotations.get("serving.kserve.io/deploymentMode", "Knative")
     minimum = _count(predictor.get("minReplicas"), 1)
     maximum = _count(predictor.get("maxReplicas"), 0)
-    if annotations.get(KSERVE_AUTOSCALER_CLASS) == "none":
+    if annotations.get(AUTOSCALER_CLASS_ANNOTATION) == "none":
         maximum = minimum
     elif not maximum:
         maximum = None if mode in ("Knative", "Serverless") else minimum

@@ -23,6 +23,7 @@ from pathlib import Path
 from modelfleet.image_lock import LOCK_FILE, ImageLockError, lock_mismatches, read_image_lock
 from modelfleet.plan import SERVING_PORT, ImageBuildPlan
 from modelfleet.resolve.problems import Problems
+from modelfleet.spec.base import version_tuple
 from modelfleet.spec.env import EnvVar
 from modelfleet.spec.image_build import ImageBuild
 from modelfleet.spec.runtime import Runtime, VllmEngine
@@ -124,6 +125,25 @@ def image_build_notice(build: ImageBuildPlan) -> str:
 
 def _same_file(first: str, second: str) -> bool:
     return posixpath.normpath(first) == posixpath.normpath(second)
+
+
+ENGINE_REPOSITORY_WORDS = {"vllm": "vllm", "tgi": "text-generation-inference"}
+"""Images whose repository name carries one of these are the engine's own, tagged with its release."""
+
+
+def declared_version_problems(runtimes: list[Runtime], problems: Problems) -> None:
+    """A declared engine version that another release's image tag contradicts (`9.9.9` on `:v0.6.3`): the flags
+    would be compiled for an engine that does not run."""
+    for index, runtime in enumerate(runtimes):
+        for kind, engine in (("vllm", runtime.vllm), ("tgi", runtime.tgi)):
+            if engine is None or engine.image is None or engine.version is None:
+                continue
+            repository, _, tag = engine.image.split("@", 1)[0].rsplit("/", 1)[-1].partition(":")
+            if ENGINE_REPOSITORY_WORDS[kind] not in repository or getattr(engine, "ray_version", None) is not None:
+                continue  # another project's image (Ray's ray-llm tags carry the Ray release)
+            released = version_tuple(tag)
+            if released and version_tuple(engine.version)[: len(released)] != released:
+                problems.add(("runtimes", index, kind, "version"), f"version {engine.version} contradicts the image tag {tag}; set version to the release the image holds, or point image at the release you mean")
 
 
 def resolve_engine_images(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from modelfleet.resolve.engine_image import resolve_engine_images
+from modelfleet.resolve.engine_image import declared_version_problems, resolve_engine_images
 from modelfleet.load.merge import locate, source_path
+from modelfleet.plan.metadata_keys import ENVIRONMENT_LABEL, PART_OF_LABEL
 from modelfleet.plan import EnvironmentPlan, RuntimePlan, StoragePlan
+from modelfleet.resolve.free_form import env_problems, metadata_problems
 from modelfleet.resolve.problems import Problems, by_name
 from modelfleet.resolve.model import DEFAULT_VLLM_FORMATS, References, resolve_model
+from modelfleet.resolve.llm import resolve_llm_presets, served_name_problems
 from modelfleet.resolve.ray import ray_cluster_plan
 from modelfleet.load.source_yaml import SourceProblem, format_path
 from modelfleet.spec.base import version_tuple
@@ -15,8 +18,6 @@ from modelfleet.spec.storage import Storage
 from modelfleet.load.project import SpecError
 from modelfleet.spec.stack_loader import LoadedStack
 
-PART_OF_LABEL = ("app.kubernetes.io/part-of", "modelfleet")
-ENVIRONMENT_LABEL = "modelfleet.io/environment"
 
 
 def _storage_plan(storage: Storage, namespace: str) -> StoragePlan:
@@ -61,8 +62,17 @@ def resolve(loaded: LoadedStack) -> EnvironmentPlan:
     if problems.items:  # models cannot be checked against an engine whose image lock is unreadable
         raise SpecError(_located(loaded, problems.items))
     built = frozenset({image_build.tag}) if image_build is not None else frozenset()
-    refs = References(environment, by_name(runtimes), storage_plans, pools, built)
+    llm_presets = resolve_llm_presets(spec.llm_presets, problems)
+    refs = References(environment, by_name(runtimes), storage_plans, pools, built, llm_presets)
+    served_name_problems([(i, m) for i, m in enumerate(spec.models) if m.enabled and m.backend == "llm"], environment.namespace, problems)
 
+    declared_version_problems(spec.runtimes, problems)
+    for index, runtime in enumerate(spec.runtimes):
+        for kind, engine in (("vllm", runtime.vllm), ("tgi", runtime.tgi)):
+            if engine is not None:
+                env_problems(engine.env, ("runtimes", index, kind, "env"), problems)
+    metadata_problems(environment.labels, ("environment", "labels"), False, problems)
+    metadata_problems(environment.annotations, ("environment", "annotations"), True, problems)
     models = [plan for index, model in enumerate(spec.models) if model.enabled
               for plan in [resolve_model(index, model, refs, problems)] if plan is not None]
     clusters = [plan for index, cluster in enumerate(spec.ray_clusters) if cluster.enabled
@@ -88,4 +98,5 @@ def resolve(loaded: LoadedStack) -> EnvironmentPlan:
         domain=environment.cluster_domain,
         notes=(*notes, *(str(warning) for warning in _located(loaded, problems.warnings))),
         image_build=image_build,
+        llm_presets=tuple(preset for _, preset in llm_presets.values()),
     )

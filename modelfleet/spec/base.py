@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import BeforeValidator, BaseModel, ConfigDict, StringConstraints, WithJsonSchema
+from pydantic import BeforeValidator, BaseModel, ConfigDict, StringConstraints, WithJsonSchema, field_validator
 from pydantic.alias_generators import to_camel
 
 
@@ -21,6 +21,17 @@ class SpecModel(BaseModel):
         validate_by_name=False,
         serialize_by_alias=True,
     )
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _bounded_integers(cls, value: object) -> object:
+        """No whole number beyond what JSON, Pulumi's wire format (doubles) and the engines can hold exactly."""
+        if type(value) is int and abs(value) > MAX_INTEGER:
+            raise ValueError(f"{value} is too large (at most {MAX_INTEGER}); write a realistic value")
+        return value
+
+
+MAX_INTEGER = 2**53 - 1
 
 
 DNS1035_LABEL = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
@@ -45,13 +56,18 @@ _QUANTITY = re.compile(
 )
 
 
+_QUANTITY_NUMBER = re.compile(r"^[+-]?[0-9.]*")
+
+
 def _quantity(value: object) -> object:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if isinstance(value, float):
         raise ValueError(f"{value} is a fraction; write quantities as strings, e.g. '{value}' or '{int(value * 1000)}m'")
     if isinstance(value, str) and not _QUANTITY.match(value):
-        raise ValueError(f"{value!r} is not a Kubernetes quantity; write e.g. '500m', '2', '16Gi'")
+        raise ValueError(f"{shown_value(value)!r} is not a Kubernetes quantity; write e.g. '500m', '2', '16Gi'")
+    if isinstance(value, str) and (value.startswith("-") or not re.search(r"[1-9]", _QUANTITY_NUMBER.match(value).group())):
+        raise ValueError(f"{value!r} is not above zero; write the amount needed, e.g. '500m', '2', '16Gi'")
     return value
 
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from pydantic import Field, model_validator
 
+from modelfleet.catalog.credentials import credential
 from modelfleet.spec.base import ObjectName, SpecModel
-
-_CREDENTIAL_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|ACCESS_KEY|API_KEY|CREDENTIAL)", re.IGNORECASE)
 
 
 class SecretKeyRef(SpecModel):
@@ -29,9 +26,10 @@ class EnvVar(SpecModel):
     def _one_source(self) -> "EnvVar":
         if (self.value is None) == (self.secret_key_ref is None):
             raise ValueError("set exactly one of value or secretKeyRef")
-        if self.value is not None and _CREDENTIAL_NAME.search(self.name):
+        why = credential(self.name, self.value) if self.value is not None else None
+        if why is not None:
             raise ValueError(
-                f"{self.name} looks like a credential; its value must not be in the stack file: "
+                f"{self.name} has a literal value and {why}; it must not be in the stack file: "
                 "use secretKeyRef: {name: <secret>, key: <key>}"
             )
         return self

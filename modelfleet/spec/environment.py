@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
-from modelfleet.spec.base import Dns1035Label, Dns1123Label, SpecModel, Version
+from modelfleet.spec.base import Dns1035Label, Dns1123Label, SpecModel, Version, version_tuple
 
 DeploymentMode = Literal["Standard", "Knative", "RawDeployment", "Serverless"]
 
@@ -16,6 +16,11 @@ LEGACY_DEPLOYMENT_MODES = {"RawDeployment": "Standard", "Serverless": "Knative"}
 def normalise_deployment_mode(mode: str | None) -> str | None:
     """Map KServe's legacy mode names to the current ones (RawDeployment -> Standard, Serverless -> Knative)."""
     return LEGACY_DEPLOYMENT_MODES.get(mode, mode) if mode is not None else None
+
+
+SUPPORTED_PLATFORMS = {"kserve": ((0, 11), (0, 20)), "knative": ((1, 10), (1, 23)), "kuberay": ((1, 1), (1, 7))}
+"""The platform releases whose behaviour the compiler knows, oldest and newest (major, minor); the newest are those
+of the vendored schemas (modelfleet/schemas/vendored/provenance.json)."""
 
 
 class PlatformVersions(SpecModel):
@@ -30,6 +35,18 @@ class PlatformVersions(SpecModel):
         "volumes on Knative pods) by applying them to knative-serving/config-features. Off: they are listed "
         "as a warning for the cluster admin. Only one stack per cluster should own them.",
     )
+
+    @field_validator("kserve", "knative", "kuberay")
+    @classmethod
+    def _supported(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A version whose behaviour the compiler knows (deployment-mode names, CRD fields, webhook rules)."""
+        if value is None:
+            return value
+        low, high = SUPPORTED_PLATFORMS[info.field_name]
+        if not low <= version_tuple(value)[:2] <= high:
+            supported = " to ".join(".".join(map(str, release)) for release in (low, high))
+            raise ValueError(f"{info.field_name} {value} is not a version modelfleet compiles for; it supports {supported}: set the version the cluster runs")
+        return value
 
 
 class GpuFit(SpecModel):
