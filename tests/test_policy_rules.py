@@ -281,8 +281,13 @@ HF_TOKEN_VALUE = "hf_" + "a1B2" * 9
             (edited(RAYSERVICE, ("spec", "serveConfigV2"), RAYSERVICE["spec"]["serveConfigV2"].replace("VLLM_LOGGING_LEVEL: INFO", "HF_TOKEN: hf_placeholder")),),
             "spec.serveConfigV2.applications[0].runtime_env.env_vars.HF_TOKEN: has a literal value and its name says it is a credential",
         ),
+        ((edited(DEPLOYMENT, (*TGI, "env", 0), {"name": "OPENAI_KEY", "value": "placeholder"}),), "spec.template.spec.containers[0].env[0]: OPENAI_KEY has a literal value and its name says it is a credential"),
+        ((edited(DEPLOYMENT, (*TGI, "args"), ["--api-key", "placeholder"]),), "spec.template.spec.containers[0]: --api-key has a literal value; pass it from a Secret through an environment variable"),
+        ((edited(DEPLOYMENT, (*TGI, "args"), [f"--note={HF_TOKEN_VALUE}"]),), "spec.template.spec.containers[0]: an argument looks like a Hugging Face token"),
+        ((edited(DEPLOYMENT, ("metadata", "annotations"), {"example.com/api-token": "placeholder"}),), "metadata.annotations.example.com/api-token: has a literal value and its name says it is a credential"),
     ],
-    ids=["credential-name", "token-shaped-value", "isvc-aws-secret", "aws-key-value", "secret-data", "secret-string-data", "ray-env-vars"],
+    ids=["credential-name", "token-shaped-value", "isvc-aws-secret", "aws-key-value", "secret-data", "secret-string-data", "ray-env-vars",
+         "key-word", "api-key-argument", "token-shaped-argument", "annotation"],
 )
 def test_no_plaintext_secrets_violations(pack, objects, expected):
     assert pack.findings(*objects) == [("no-plaintext-secrets", "mandatory", expected)]

@@ -7,8 +7,8 @@ prefixes that issuers put on their tokens, and by shape: a long run of letters a
 characters of a random string (hexadecimal digests and commit ids are not: their entropy stays below the bar).
 
 The policy pack (policies/modelfleet_pack/support/credentials.py) holds the same rules for manifests made by any
-tool; the pack is published on its own, so it cannot import this module: tests/test_credentials.py holds the two
-to the same verdicts.
+tool; the pack is published on its own and cannot import this module, so it carries a copy that
+tests/test_credentials.py holds identical.
 """
 
 from __future__ import annotations

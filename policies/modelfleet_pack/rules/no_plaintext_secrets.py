@@ -1,9 +1,9 @@
 """no-plaintext-secrets: credentials are read from Secrets at run time, never written into manifests.
 
-A manifest lands in Git (GitOps) and in Pulumi state, so an env value that looks like a credential
-(by its name, or by its shape: Hugging Face tokens, AWS access keys, private keys) must come from
-`valueFrom.secretKeyRef`, and a Secret carrying data must not be rendered at all. Messages never
-repeat the value.
+A manifest lands in Git (GitOps) and in Pulumi state, so a value that looks like a credential (by its name:
+`HF_TOKEN`, `OPENAI_KEY`, `--api-key`; or by its shape: issuers' token prefixes, random tokens, private keys)
+must come from `valueFrom.secretKeyRef`, in env, in command-line arguments, in labels and annotations; and a
+Secret carrying data must not be rendered at all. Messages never repeat the value.
 """
 
 from __future__ import annotations
@@ -14,35 +14,17 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from modelfleet_pack.support.commands import literal_env
+from modelfleet_pack.support.commands import literal_env, tokens
+from modelfleet_pack.support.credentials import credential, credential_name, credential_value
 from modelfleet_pack.support.objects import KubeObject, mapping
 from modelfleet_pack.support.policy import resource_policy
 from modelfleet_pack.support.ray import ServeConfigError, serve_applications
 from modelfleet_pack.support.workloads import RAY, containers
 
-# Whole words of the variable name, so TOKENIZERS_PARALLELISM or MAX_TOKENS are not credentials.
-CREDENTIAL_NAME = re.compile(r"(^|_)(TOKEN|SECRET|PASSWORD|PASSWD|ACCESS_KEY|API_KEY|CREDENTIALS?)(_|$)", re.IGNORECASE)
-CREDENTIAL_VALUES = (
-    ("a Hugging Face token", re.compile(r"\bhf_[A-Za-z0-9]{30,}\b")),
-    ("an AWS access key id", re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("a private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
-)
-
-
-def _credential(name: str, value: str) -> str | None:
-    """Why the variable looks like a credential, or None."""
-    for what, pattern in CREDENTIAL_VALUES:
-        if pattern.search(value):
-            return f"its value looks like {what}"
-    if CREDENTIAL_NAME.search(name):
-        return "its name says it is a credential"
-    return None
-
-
 def _env_findings(obj: KubeObject) -> Iterator[str]:
     for container in containers(obj):
         for index, name, value in literal_env(container):
-            why = _credential(name, value) if value else None
+            why = credential(name, value) if value else None
             if why:
                 yield f"{container.path}.env[{index}]: {name} has a literal value and {why}"
 
@@ -56,9 +38,31 @@ def _ray_env_findings(obj: KubeObject) -> Iterator[str]:
     for index, app in enumerate(applications):
         env_vars = mapping(mapping(app.get("runtime_env")).get("env_vars"))
         for name, value in env_vars.items():
-            why = _credential(str(name), value) if isinstance(value, str) and value else None
+            why = credential(str(name), value) if isinstance(value, str) and value else None
             if why:
                 yield f"spec.serveConfigV2.applications[{index}].runtime_env.env_vars.{name}: has a literal value and {why}"
+
+
+def _argument_findings(obj: KubeObject) -> Iterator[str]:
+    """A credential flag with a literal value (`--api-key X`, `--hf-token=X`), or an argument shaped like a token."""
+    for container in containers(obj):
+        words = tokens(container)
+        for index, word in enumerate(words):
+            flag, equals, inline = word.partition("=") if word.startswith("-") else ("", "", "")
+            following = words[index + 1] if index + 1 < len(words) and not words[index + 1].startswith("-") else ""
+            looks = credential_value(inline if equals else word)
+            if flag and credential_name(flag) and (inline if equals else following):
+                yield f"{container.path}: {flag} has a literal value; pass it from a Secret through an environment variable"
+            elif looks and not (index and credential_name(words[index - 1])):  # a flag's value is reported with the flag
+                yield f"{container.path}: an argument looks like {looks}"
+
+
+def _metadata_findings(obj: KubeObject) -> Iterator[str]:
+    for field in ("labels", "annotations"):
+        for key, value in sorted(mapping(obj.metadata.get(field)).items()):
+            why = credential(str(key), value) if isinstance(value, str) and value else None
+            if why:
+                yield f"metadata.{field}.{key}: has a literal value and {why}"
 
 
 def check(obj: KubeObject, config: Mapping[str, Any]) -> Iterator[str]:
@@ -68,6 +72,8 @@ def check(obj: KubeObject, config: Mapping[str, Any]) -> Iterator[str]:
             if keys:
                 yield f"{field}: the Secret carries values for {', '.join(keys)}"
     yield from _env_findings(obj)
+    yield from _argument_findings(obj)
+    yield from _metadata_findings(obj)
     if obj.is_a(RAY, "RayService"):
         yield from _ray_env_findings(obj)
 
