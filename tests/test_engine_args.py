@@ -353,3 +353,18 @@ def test_the_mismatch_is_located_at_the_model_engine_quantization(project):
         "one is quantized with gptq (checkpointQuantization); remove quantization (vLLM then reads the checkpoint's method) or "
         "serve a checkpoint quantized with AWQ",
     ]
+
+
+@pytest.mark.parametrize(("extra", "problem"), [
+    (["--max-model-len", "8192"], (("extraArgs", 0), "--max-model-len is already set by the typed option maxModelLen; remove it from extraArgs and keep maxModelLen")),
+    (["--max-model-len=8192"], (("extraArgs", 0), "--max-model-len is already set by the typed option maxModelLen; remove it from extraArgs and keep maxModelLen")),
+    (["-tp", "2"], (("extraArgs", 0), "-tp is already set by the typed option tensorParallelSize; remove it from extraArgs and keep tensorParallelSize")),
+])
+def test_a_flag_a_typed_option_sets_is_refused_in_extra_args(extra, problem):
+    options = EngineOptions.model_validate({"maxModelLen": 4096, "tensorParallelSize": 2, "extraArgs": extra})
+    assert vllm_option_problems(options, "0.28.0") == [problem]
+
+
+def test_a_flag_tgi_options_set_is_refused_in_extra_args():
+    options = TgiOptions.model_validate({"maxTotalTokens": 4096, "extraArgs": ["--max-total-tokens", "8192"]})
+    assert tgi_option_problems(options, "2.4.0") == [(("extraArgs", 0), "--max-total-tokens is already set by the typed option maxTotalTokens; remove it from extraArgs and keep maxTotalTokens")]

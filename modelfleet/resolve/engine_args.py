@@ -205,10 +205,16 @@ def _extra_arg_flags(extra_args: list[str]):
             yield index, arg.split("=", 1)[0]
 
 
-def _extra_arg_problems(extra_args: list[str], flags: dict[str, Span], engine: str, version: str,
+SHORT_FLAGS = {"-tp": "--tensor-parallel-size", "-pp": "--pipeline-parallel-size", "-dp": "--data-parallel-size", "-q": "--quantization"}
+"""vLLM's one-letter aliases of flags that typed options set."""
+
+
+def _extra_arg_problems(extra_args: list[str], flags: dict[str, Span], engine: str, version: str, settings: list[_Setting],
                         dashed_only: Span | None = None) -> list[Problem]:
-    """Flags among extraArgs the pinned version does not have; `dashed_only`: releases that reject '_' in names."""
+    """Flags among extraArgs the pinned version does not have, or that a typed option already sets (the engine
+    would take whichever comes last); `dashed_only`: releases that reject '_' in names."""
     problems: list[Problem] = []
+    typed = {setting.flag: _option_name(setting.path) for setting in settings}
     for index, flag in _extra_arg_flags(extra_args):
         name = flag
         if dashed_only is not None and flag.startswith("--") and "_" in flag:
@@ -216,6 +222,11 @@ def _extra_arg_problems(extra_args: list[str], flags: dict[str, Span], engine: s
             if dashed_only.covers(version):
                 problems.append((("extraArgs", index), f"{engine} {version} accepts only dashed flag names; write {name}"))
                 continue
+        canonical = SHORT_FLAGS.get(name, name)
+        option = typed.get(canonical) or typed.get(canonical.replace("--no-", "--", 1))
+        if option is not None:
+            problems.append((("extraArgs", index), f"{flag} is already set by the typed option {option}; remove it from extraArgs and keep {option}"))
+            continue
         message = _availability(flags[name], name, engine, version) if name in flags else None
         if message is not None:
             problems.append((("extraArgs", index), message))
@@ -235,7 +246,7 @@ def vllm_option_problems(options: EngineOptions, engine_version: str) -> list[Pr
             larger = [value for value in allowed if value > rank]
             fix = f"set maxLoraRank to {larger[0]}" if larger else f"lower maxLoraRank to {allowed[-1]}"
             problems.append((("lora", "maxLoraRank"), f"vLLM {engine_version} accepts max LoRA ranks {', '.join(map(str, allowed))}, not {rank}; {fix}"))
-    return problems + _extra_arg_problems(options.extra_args, VLLM_FLAGS, "vLLM", engine_version, VLLM_DASHED_NAMES_ONLY)
+    return problems + _extra_arg_problems(options.extra_args, VLLM_FLAGS, "vLLM", engine_version, settings, VLLM_DASHED_NAMES_ONLY)
 
 
 # vLLM's weight-only kernels read the quantization_config a checkpoint was saved with; a checkpoint of another
@@ -307,7 +318,8 @@ def _ordered_limits(options: TgiOptions, version: str, low: str, high: str, stri
 
 def tgi_option_problems(options: TgiOptions, tgi_version: str) -> list[Problem]:
     """Options the pinned TGI version cannot take, or that its launcher refuses together."""
-    problems = _setting_problems(_tgi_settings(options, tgi_version), TGI_FLAGS, "TGI", tgi_version)
+    settings = _tgi_settings(options, tgi_version)
+    problems = _setting_problems(settings, TGI_FLAGS, "TGI", tgi_version)
     problems += _value_problem(TGI_QUANTIZE, ("quantize",), options.quantize, "TGI", tgi_version)
     if options.dtype is not None and options.quantize is not None and options.quantize not in TGI_DTYPE_WITH_QUANTIZE:
         problems.append((("dtype",), f"TGI does not take dtype together with quantize {options.quantize}; remove dtype (the quantized weights decide it) or quantize"))
@@ -316,4 +328,4 @@ def tgi_option_problems(options: TgiOptions, tgi_version: str) -> list[Problem]:
     problems += _ordered_limits(options, tgi_version, "maxInputTokens", "maxTotalTokens", strict=True)
     if TGI_PREFILL_MUST_HOLD_INPUT.covers(tgi_version):
         problems += _ordered_limits(options, tgi_version, "maxInputTokens", "maxBatchPrefillTokens", strict=False)
-    return problems + _extra_arg_problems(options.extra_args, TGI_FLAGS, "TGI", tgi_version)
+    return problems + _extra_arg_problems(options.extra_args, TGI_FLAGS, "TGI", tgi_version, settings)
