@@ -377,15 +377,18 @@ def test_schema_rejects_wrong_values_and_unknown_versions(engine_objects, schema
     assert "no schema for apiVersion argoproj.io/v1beta1 kind Application" in schemas.validate(unknown)[0].message
 
 
-def test_compile_reports_a_broken_built_object_like_other_schema_problems(project, monkeypatch):
+def test_compile_reports_a_broken_built_object_like_other_schema_problems(project, monkeypatch, schemas):
     def broken(target):
         objects = build_gitops(target)
         objects[0]["spec"]["syncPolicy"]["automated"]["allowEmtpy"] = True
         return objects
 
     monkeypatch.setattr(compile_module, "build_gitops", broken)
-    found = problems(project, "  modelfleet:gitops:\n    repoURL: https://github.com/acme/model-serving.git\n    argocd: {}\n")
-    assert found == [
+    project.write("shared.yaml", MINIMAL_SHARED)
+    project.write("Pulumi.dev.yaml", STACK + "  modelfleet:gitops:\n    repoURL: https://github.com/acme/model-serving.git\n    argocd: {}\n")
+    with pytest.raises(SpecError) as caught:
+        compile_environments(Project.at(project.root), ["dev"], schemas)
+    assert [str(problem) for problem in caught.value.problems] == [
         "stacks/Pulumi.dev.yaml:1:1: built Application argocd/modelfleet-dev: spec.syncPolicy.automated: "
         "unknown field 'allowEmtpy'"
     ]
@@ -436,7 +439,7 @@ def test_kubectl_kustomize_builds_the_tree_without_the_engine_objects(tmp_path, 
     built = subprocess.run([kubectl, "kustomize", str(out / "dev")], capture_output=True, text=True)
     assert built.returncode == 0, built.stderr
     assert "namespace: ml-dev" in built.stdout
-    for kind in ("kind: Application", "kind: GitRepository", "toolkit.fluxcd.io"):
+    for kind in ("kind: Application", "kind: GitRepository", "apiVersion: kustomize.toolkit.fluxcd.io", "apiVersion: source.toolkit.fluxcd.io"):
         assert kind not in built.stdout
     expected = {"argocd": ["Application"], "flux": ["GitRepository", "Kustomization"]}
     kinds = sorted(yaml.safe_load(p.read_text())["kind"] for p in (out / "dev" / "gitops").iterdir())

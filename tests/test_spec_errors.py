@@ -149,7 +149,7 @@ def test_credential_values_are_refused_and_never_echoed(project):
                 - {name: AWS_SECRET_ACCESS_KEY, value: 42}
         """)
     assert all("SuperSecret" not in line and "42" not in line.split(": ", 1)[1] for line in found)
-    assert found[0] == "stacks/Pulumi.dev.yaml:7:11: models[0].env[0]: HF_TOKEN looks like a credential; its value must not be in the stack file: use secretKeyRef: {name: <secret>, key: <key>}"
+    assert found[0] == "stacks/Pulumi.dev.yaml:7:11: models[0].env[0]: HF_TOKEN has a literal value and its name says it is a credential; it must not be in the stack file: use secretKeyRef: {name: <secret>, key: <key>}"
 
 
 def test_digest_pinned_runtime_refuses_runtime_version(project):
@@ -233,3 +233,121 @@ def test_a_shared_problem_is_printed_once_with_its_own_index(project):
     assert [str(problem) for problem in caught.value.problems] == [
         "stacks/shared.yaml:5:7: gpuPools[0].gpusPerNode: 0 is out of range; it must be at least 1",  # once, for dev and prod
     ]
+
+
+# -- credentials and managed keys in free-form values ----------------------------------------------------------------
+
+GITHUB_TOKEN = "ghp_" + "x1Y2z3" * 6
+RANDOM_KEY = "Qm9vbGVhbkZhY3Rvcnk3NDIxOTg2NTMyMTA5ODc2NTQzMjE"
+
+
+def test_credentials_are_refused_by_name_and_by_shape_without_being_echoed(project):
+    found = problems_of(project, f"""
+        config:
+          modelfleet:environment:
+            namespace: ml-dev
+          modelfleet:models:
+            - name: llama
+              env:
+                - {{name: OPENAI_KEY, value: not-shown-1}}
+                - {{name: GITHUB_PAT, value: not-shown-2}}
+                - {{name: DOCKER_PASS, value: not-shown-3}}
+                - {{name: NOTES, value: {GITHUB_TOKEN}}}
+                - {{name: MAX_TOKENS, value: "512"}}
+        """)
+    assert found == [
+        "stacks/Pulumi.dev.yaml:7:11: models[0].env[0]: OPENAI_KEY has a literal value and its name says it is a credential; it must not be in the stack file: use secretKeyRef: {name: <secret>, key: <key>}",
+        "stacks/Pulumi.dev.yaml:8:11: models[0].env[1]: GITHUB_PAT has a literal value and its name says it is a credential; it must not be in the stack file: use secretKeyRef: {name: <secret>, key: <key>}",
+        "stacks/Pulumi.dev.yaml:9:11: models[0].env[2]: DOCKER_PASS has a literal value and its name says it is a credential; it must not be in the stack file: use secretKeyRef: {name: <secret>, key: <key>}",
+        "stacks/Pulumi.dev.yaml:10:11: models[0].env[3]: NOTES has a literal value and its value looks like a GitHub token; it must not be in the stack file: use secretKeyRef: {name: <secret>, key: <key>}",
+    ]
+    assert not any(secret in line for line in found for secret in ("not-shown", GITHUB_TOKEN, RANDOM_KEY))
+
+
+def test_credentials_in_arguments_and_labels_and_managed_keys_are_refused(project):
+    found = problems_of(project, f"""
+        config:
+          modelfleet:environment:
+            namespace: ml-dev
+            labels: {{modelfleet.io/environment: prod}}
+            annotations: {{example.com/deploy-token: abc123}}
+          modelfleet:models:
+            - name: llama
+              engine:
+                extraArgs: [--api-key, not-shown-4, "--hf-token=not-shown-5", --max-num-seqs, "8", "{RANDOM_KEY}"]
+              labels: {{release: "{RANDOM_KEY}"}}
+              annotations: {{serving.kserve.io/deploymentMode: Standard, autoscaling.knative.dev/max-scale: "9", example.com/owner: ml}}
+        """)
+    assert found == [
+        "stacks/Pulumi.dev.yaml:4:14: environment.labels.modelfleet.io/environment: modelfleet.io/environment is a label modelfleet sets itself; remove it and use the typed setting it stands for (deploymentMode, scaling, ...)",
+        "stacks/Pulumi.dev.yaml:5:19: environment.annotations.example.com/deploy-token: the annotation example.com/deploy-token has a literal value and its name says it is a credential; it would be written into every manifest and diff: remove it, or reference a Secret",
+        "stacks/Pulumi.dev.yaml:9:32: models[0].engine.extraArgs[1]: --api-key has a literal value, which would be written into every manifest and diff; set the environment variable VLLM_API_KEY from a Secret (env: VLLM_API_KEY with secretKeyRef) and drop the flag",
+        "stacks/Pulumi.dev.yaml:9:45: models[0].engine.extraArgs[2]: --hf-token has a literal value, which would be written into every manifest and diff; set the environment variable HF_TOKEN from a Secret (env: HF_TOKEN with secretKeyRef) and drop the flag",
+        "stacks/Pulumi.dev.yaml:9:92: models[0].engine.extraArgs[5]: this argument looks like a random token; it would be written into every manifest and diff: set it from a Secret instead (env with secretKeyRef)",
+        "stacks/Pulumi.dev.yaml:10:16: models[0].labels.release: the label release has a literal value and its value looks like a random token; it would be written into every manifest and diff: remove it, or reference a Secret",
+        "stacks/Pulumi.dev.yaml:11:21: models[0].annotations.serving.kserve.io/deploymentMode: serving.kserve.io/deploymentMode is an annotation modelfleet sets itself; remove it and use the typed setting it stands for (deploymentMode, scaling, ...)",
+        "stacks/Pulumi.dev.yaml:11:65: models[0].annotations.autoscaling.knative.dev/max-scale: autoscaling.knative.dev/max-scale is an annotation modelfleet sets itself; remove it and use the typed setting it stands for (deploymentMode, scaling, ...)",
+    ]
+    assert not any(secret in line for line in found for secret in ("not-shown", RANDOM_KEY))
+
+
+def test_values_that_must_not_pass(project):
+    found = problems_of(project, """
+        config:
+          modelfleet:environment: {namespace: ml-dev, platform: {kserve: "0.9"}}
+          modelfleet:storage:
+            - name: cache
+              newPvc: {size: -20Gi}
+          modelfleet:runtimes:
+            - name: vllm
+              vllm: {image: "vllm/vllm-openai:v0.6.3", version: "9.9.9"}
+          modelfleet:models:
+            - name: llama
+              resources: {requests: {cpu: "0"}}
+              engine: {maxModelLen: 99999999999999999999999}
+        """)
+    assert found == [
+        "stacks/Pulumi.dev.yaml:2:58: environment.platform.kserve: kserve 0.9 is not a version modelfleet compiles for; it supports 0.11 to 0.20: set the version the cluster runs",
+        "stacks/Pulumi.dev.yaml:5:16: storage[0].newPvc.size: '-20Gi' is not above zero; write the amount needed, e.g. '500m', '2', '16Gi'",
+        "stacks/Pulumi.dev.yaml:11:30: models[0].resources.requests.cpu: '0' is not above zero; write the amount needed, e.g. '500m', '2', '16Gi'",
+        "stacks/Pulumi.dev.yaml:12:16: models[0].engine.maxModelLen: 99999999999999999999999 is too large (at most 9007199254740991); write a realistic value",
+    ]
+
+
+def test_a_version_the_image_tag_contradicts_and_repeated_env_vars(project):
+    found = problems_of(project, """
+        config:
+          modelfleet:environment: {namespace: ml-dev}
+          modelfleet:runtimes:
+            - name: vllm
+              vllm:
+                image: vllm/vllm-openai:v0.6.3
+                version: "9.9.9"
+                env: [{name: HF_HOME, value: /a}, {name: HF_HOME, value: /b}]
+          modelfleet:models:
+            - name: llama
+              env: [{name: VLLM_LOGGING_LEVEL, value: INFO}, {name: VLLM_LOGGING_LEVEL, value: DEBUG}]
+        """)
+    assert found == [
+        "stacks/Pulumi.dev.yaml:7:9: runtimes[0].vllm.version: version 9.9.9 contradicts the image tag v0.6.3; set version to the release the image holds, or point image at the release you mean",
+        "stacks/Pulumi.dev.yaml:8:44: runtimes[0].vllm.env[1].name: HF_HOME is set twice (also env[0]); keep one",
+        "stacks/Pulumi.dev.yaml:11:55: models[0].env[1].name: VLLM_LOGGING_LEVEL is set twice (also env[0]); keep one",
+    ]
+
+
+def test_a_rule_over_several_fields_is_located_at_the_field_that_is_set(project):
+    shared = MINIMAL_SHARED.replace("      gpu: {pool: a100, count: 1}", "      gpu: {pool: a100, count: 1}\n      storageUri: s3://models/other")
+    assert problems_of(project, """
+        config:
+          modelfleet:environment: {namespace: ml-dev}
+          modelfleet:models:
+            - name: llama
+              displayName: Llama
+        """, shared=shared) == ["stacks/shared.yaml:22:7: models[0].storage: set exactly one of storage (a named connection) or storageUri"]
+    assert problems_of(project, """
+        config:
+          modelfleet:environment: {namespace: ml-dev}
+          modelfleet:models:
+            - name: llama
+              storageUri: s3://models/mine
+        """) == ["stacks/Pulumi.dev.yaml:5:7: models[0].storageUri: set exactly one of storage (a named connection) or storageUri"]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from modelfleet.load.merge import MergedNode, Provenance, locate, source_path
+from modelfleet.load.merge import MergedNode, Origin, Provenance, locate, source_path
 from modelfleet.load.source_yaml import SourceProblem, format_path
 from modelfleet.spec.base import DNS1035_LABEL, DNS1123_LABEL, DNS1123_SUBDOMAIN
 
@@ -124,11 +125,33 @@ def message_for(error: dict, root: type[BaseModel]) -> str:
     return error["msg"]
 
 
+def _field_in_question(item: dict, root: type[BaseModel], provenance: Provenance, loc: tuple) -> tuple:
+    """A rule over several fields of one model (`set exactly one of storage or storageUri`) is reported at the
+    model; locate it at a field it names that is set, preferably one the stack file sets (where the conflict was
+    made), rather than at the model entry, which may be in a file that sets none of them."""
+    fields = model_fields_at(root, loc) if item["type"] == "value_error" else None
+    node = _merged_at(provenance, loc)
+    if not fields or node is None:
+        return loc
+    message = message_for(item, root)
+    named = [field for field in fields if re.search(rf"\b{re.escape(field)}\b", message) and field in node.children]
+    stack_document = provenance.origin.document if isinstance(provenance, MergedNode) else None
+    from_stack = [field for field in named if isinstance(node.children[field], Origin) and node.children[field].document is stack_document]
+    return loc + ((from_stack or named)[0],) if named else loc
+
+
+def _merged_at(provenance: Provenance, loc: tuple) -> MergedNode | None:
+    node = provenance
+    for key in loc:
+        node = node.children.get(key) if isinstance(node, MergedNode) else None
+    return node if isinstance(node, MergedNode) else None
+
+
 def validation_problems(error: ValidationError, root: type[BaseModel], provenance: Provenance) -> list[SourceProblem]:
     """Every error of a pydantic validation, located in the source files."""
     problems = []
     for item in error.errors(include_url=False):
-        loc = tuple(item["loc"])
+        loc = _field_in_question(item, root, provenance, tuple(item["loc"]))
         problems.append(SourceProblem(locate(provenance, loc), format_path(source_path(provenance, loc)), message_for(item, root)))
     return problems
 
