@@ -465,3 +465,21 @@ def test_deployment_and_engine_rules(project):
         "stacks/Pulumi.dev.yaml:20:7: models[2].storageUri: backend deployment reads models from a PVC (pvc://claim/path) or the Hugging Face hub (hf://org/model); gs:// needs KServe's storage initializer: use backend kserve, or copy the model to a PVC",
         "stacks/Pulumi.dev.yaml:21:7: models[2].args: a vLLM model takes typed engine options; move these to engine.extraArgs",
     ]
+
+
+def test_a_cluster_scoped_runtime_carries_the_environments_namespace(project, schemas):
+    """Two environments on one cluster must not both own (and a GitOps engine prune) one ClusterServingRuntime."""
+    objects, _ = compile_dev(project, """
+        config:
+          modelfleet:environment: {namespace: ml-dev}
+          modelfleet:runtimes:
+            - name: shared-vllm
+              scope: Cluster
+              vllm: {image: "vllm/vllm-openai:v0.6.3", version: "0.6.3"}
+          modelfleet:models:
+            - {name: llama, format: vLLM, runtime: shared-vllm, storageUri: "s3://models/llama", gpu: {pool: a100}, architecture: llama-3-8b}
+        """)
+    runtime = by_kind(objects)[("ClusterServingRuntime", "ml-dev-shared-vllm")]
+    assert "namespace" not in runtime["metadata"]
+    assert by_kind(objects)[("InferenceService", "llama")]["spec"]["predictor"]["model"]["runtime"] == "ml-dev-shared-vllm"
+    assert all(schemas.validate(obj) == [] for obj in objects)

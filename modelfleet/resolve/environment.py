@@ -8,7 +8,7 @@ from modelfleet.plan.metadata_keys import ENVIRONMENT_LABEL, PART_OF_LABEL
 from modelfleet.plan import EnvironmentPlan, RuntimePlan, StoragePlan
 from modelfleet.resolve.free_form import env_problems, metadata_problems
 from modelfleet.resolve.problems import Problems, by_name
-from modelfleet.resolve.model import DEFAULT_VLLM_FORMATS, References, resolve_model
+from modelfleet.resolve.model import DEFAULT_VLLM_FORMATS, References, resolve_model, runtime_object_name
 from modelfleet.resolve.llm import resolve_llm_presets, served_name_problems
 from modelfleet.resolve.ray import ray_cluster_plan
 from modelfleet.load.source_yaml import SourceProblem, format_path
@@ -40,7 +40,7 @@ def _runtime_plans(spec: StackSpec, runtimes: list) -> tuple[RuntimePlan, ...]:
     named = {model.runtime for model in spec.models}
     served = {model.runtime for model in spec.models if model.enabled and model.backend == "kserve"}
     return tuple(
-        RuntimePlan(runtime.name, "ClusterServingRuntime" if runtime.scope == "Cluster" else "ServingRuntime",
+        RuntimePlan(runtime_object_name(runtime, spec.environment.namespace), "ClusterServingRuntime" if runtime.scope == "Cluster" else "ServingRuntime",
                     runtime, tuple(runtime.model_formats or DEFAULT_VLLM_FORMATS))
         for runtime in runtimes
         if runtime.vllm is not None and (runtime.name in served or runtime.name not in named)

@@ -81,7 +81,8 @@ class Runtime(SpecModel):
 
     name: Dns1035Label = Field(description="Runtime name, referenced by models[].runtime.")
     scope: Literal["Namespace", "Cluster"] = Field(
-        "Namespace", description="Namespace: a ServingRuntime; Cluster: a ClusterServingRuntime."
+        "Namespace", description="Namespace: a ServingRuntime; Cluster: a ClusterServingRuntime, named "
+        "<namespace>-<name> so that environments sharing a cluster never own the same object."
     )
     vllm: VllmEngine | None = Field(
         None, description="vLLM engine: a ServingRuntime for kserve models, the container of the other backends."
