@@ -351,3 +351,18 @@ def test_a_rule_over_several_fields_is_located_at_the_field_that_is_set(project)
             - name: llama
               storageUri: s3://models/mine
         """) == ["stacks/Pulumi.dev.yaml:5:7: models[0].storageUri: set exactly one of storage (a named connection) or storageUri"]
+
+
+@pytest.mark.parametrize(("written", "message"), [
+    ("1E310", "inf is not a quantity; write a finite amount as a string, e.g. '500m', '2', '16Gi'"),  # found by tests/test_fuzz.py
+    (".nan", "nan is not a quantity; write a finite amount as a string, e.g. '500m', '2', '16Gi'"),
+    ("0.5", "0.5 is a fraction; write quantities as strings, e.g. '0.5' or '500m'"),
+])
+def test_quantities_that_are_not_finite_amounts(project, written, message):
+    assert problems_of(project, f"""
+        config:
+          modelfleet:environment: {{namespace: ml-dev}}
+          modelfleet:models:
+            - name: llama
+              resources: {{requests: {{memory: {written}}}}}
+        """) == [f"stacks/Pulumi.dev.yaml:5:30: models[0].resources.requests.memory: {message}"]

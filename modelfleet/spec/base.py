@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated
 
@@ -62,8 +63,10 @@ _QUANTITY_NUMBER = re.compile(r"^[+-]?[0-9.]*")
 def _quantity(value: object) -> object:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{value} is not a quantity; write a finite amount as a string, e.g. '500m', '2', '16Gi'")
     if isinstance(value, float):
-        raise ValueError(f"{value} is a fraction; write quantities as strings, e.g. '{value}' or '{int(value * 1000)}m'")
+        raise ValueError(f"{value} is a fraction; write quantities as strings, e.g. '{value}' or '{round(value * 1000)}m'")
     if isinstance(value, str) and not _QUANTITY.match(value):
         raise ValueError(f"{shown_value(value)!r} is not a Kubernetes quantity; write e.g. '500m', '2', '16Gi'")
     if isinstance(value, str) and (value.startswith("-") or not re.search(r"[1-9]", _QUANTITY_NUMBER.match(value).group())):
