@@ -12,6 +12,8 @@ The data flow, one package per stage (imports only go from a later stage to an e
     render/   manifests -> rendered/<env>/ for a GitOps engine
     check/    the policy pack over Pulumi's Analyzer protocol
     diff/     what a change does to each environment
+    capacity/ the GPU-fit and KV-cache capacity view of compiled environments
+    output/   what the commands print for CI: the versioned JSON envelope and its schema, annotations
     cli       the `modelfleet` command
 
 catalog/ holds facts the stages share (engine flags by version, KServe's builtin runtimes).

@@ -1,4 +1,8 @@
-"""The `modelfleet` command: offline render, validation and the stack-file schema. No Pulumi CLI, no cluster."""
+"""The `modelfleet` command: offline render, validation, policy check and diff of the stacks. No Pulumi CLI, no cluster.
+
+Exit codes, the same for every command (README "CI integration"): 0 success, 1 findings or bad input, 2 changes
+(`diff` only), 64 a usage error, 130 interrupted, 141 the reader of the output went away.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,21 @@ import sys
 from pathlib import Path
 
 from modelfleet.compile import compile_environments, load_schemas
-from modelfleet.render import RenderError, check_writable, render_files, write_tree
+from modelfleet.render.files import render_files
+from modelfleet.render.write import RenderError, write_output
 from modelfleet.spec.json_schema import REFERENCE_FILE, SCHEMA_FILE, reference_markdown, schema_text
 from modelfleet.load.project import Project, SpecError
+from modelfleet import __version__
+from modelfleet.output import Problem, annotation, document, problem_annotation
 
-EXIT_OK, EXIT_PROBLEMS = 0, 1
+EXIT_OK, EXIT_PROBLEMS = 0, 1  # `diff` adds 2: changes (modelfleet/diff/compare.py)
+EXIT_USAGE = 64  # sysexits' EX_USAGE: argparse's own 2 would read as "changes" from `modelfleet diff`
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a writer killed by SIGPIPE: the reader (| head) went away
+
+
+class UsageError(Exception):
+    """Arguments that parse but do not go together."""
 
 
 def _project(args: argparse.Namespace) -> Project:
@@ -31,28 +44,50 @@ def _print_notices(compiled) -> None:
             print(f"warning: {notice}", file=sys.stderr)
 
 
+def _compiled_report(args: argparse.Namespace, compiled, lines: list[str], environments: list[dict]) -> int:
+    """The success report of render and validate: lines of text (notices as warnings), or the JSON document."""
+    if args.format == "json":
+        warnings = [{"environment": item.env, "message": notice} for item in compiled for notice in item.notices]
+        print(document(args.command, EXIT_OK, environments=environments, warnings=warnings))
+        return EXIT_OK
+    if args.format == "github":
+        lines = [annotation("warning", None, f"modelfleet {args.command} ({item.env})", notice) for item in compiled for notice in item.notices] + lines
+    else:
+        _print_notices(compiled)
+    print("\n".join(lines))
+    return EXIT_OK
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     project = _project(args)
     compiled = compile_environments(project, _environments(project, args.env), load_schemas(args.crds))
     out = args.out if args.out is not None else project.root / "rendered"
-    _print_notices(compiled)
     trees = {item.env: render_files(item.env, item.objects, item.gitops_objects) for item in compiled}
-    for env in trees:
-        check_writable(out / env)  # refuse before writing anything
+    write_output(out, trees)
+    lines, environments = [], []
     for item in compiled:
-        write_tree(out / item.env, trees[item.env])
         count = len(item.gitops_objects)
         engines = f", {count} GitOps engine object{'s' * (count != 1)} -> {project.display(out / item.env / 'gitops')}" if count else ""
-        print(f"{item.env}: {len(item.objects)} objects -> {project.display(out / item.env)}{engines}")
-    return EXIT_OK
+        lines.append(f"{item.env}: {len(item.objects)} objects -> {project.display(out / item.env)}{engines}")
+        environments.append({"environment": item.env, "objects": len(item.objects), "gitopsObjects": count, "directory": project.display(out / item.env)})
+    return _compiled_report(args, compiled, lines, environments)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     project = _project(args)
     compiled = compile_environments(project, _environments(project, args.env), load_schemas(args.crds))
+    lines = [f"{item.env}: {len(item.objects)} objects valid" for item in compiled]
+    environments = [{"environment": item.env, "objects": len(item.objects), "gitopsObjects": len(item.gitops_objects)} for item in compiled]
+    return _compiled_report(args, compiled, lines, environments)
+
+
+def cmd_capacity(args: argparse.Namespace) -> int:
+    from modelfleet.capacity.report import render  # only this command formats the capacity view
+
+    project = _project(args)
+    compiled = compile_environments(project, _environments(project, args.env), None)
     _print_notices(compiled)
-    for item in compiled:
-        print(f"{item.env}: {len(item.objects)} objects valid")
+    print(render(compiled, args.format))
     return EXIT_OK
 
 
@@ -86,29 +121,23 @@ def cmd_schemas_import(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    project = _project(args)
     if args.manifests and args.env:
-        print("error: check either environments or --manifests, not both (--env picks the policy config for manifests)", file=sys.stderr)
-        return EXIT_PROBLEMS
-    try:
-        # Imported here: gRPC and the protocol stubs are only needed by this command.
-        from modelfleet.check.analyzer_client import PolicyPackError
-        from modelfleet.check.check import check_environments, check_manifests
-        from modelfleet.check.report import render
+        raise UsageError("check either environments or --manifests, not both (--env picks the policy config for manifests)")
+    project = _project(args)
+    # Imported here: gRPC and the protocol stubs are only needed by this command.
+    from modelfleet.check.analyzer_client import PolicyPackError
+    from modelfleet.check.check import check_environments, check_manifests
+    from modelfleet.check.report import exit_code, render
 
-        try:
-            if args.manifests:
-                results = [check_manifests(project, args.manifests, args.manifest_env, args.config)]
-            else:
-                results = check_environments(project, compile_environments(project, _environments(project, args.env), None), args.config)
-        except PolicyPackError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return EXIT_PROBLEMS
-        print(render(results, args.format))
-    except KeyboardInterrupt:
-        print("interrupted; the policy pack was stopped", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    return EXIT_PROBLEMS if any(result.count("mandatory") for result in results) else EXIT_OK
+    try:
+        if args.manifests:
+            results = [check_manifests(project, args.manifests, args.manifest_env, args.config)]
+        else:
+            results = check_environments(project, compile_environments(project, _environments(project, args.env), None), args.config)
+    except PolicyPackError as error:
+        return _failed(args, [str(error)])
+    print(render(results, args.format))
+    return exit_code(results)
 
 
 def _colour(choice: str) -> bool:
@@ -119,34 +148,61 @@ def _colour(choice: str) -> bool:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     project = _project(args)
-    try:
-        # Imported here: only this command needs git, the pack protocol and the report formats.
-        from modelfleet.diff.compare import EXIT_ERROR, compare
-        from modelfleet.diff.report import render
-        from modelfleet.diff.sources import DiffInputError, snapshots
-        from modelfleet.check.analyzer_client import PolicyPackError
+    # Imported here: only this command needs git, the pack protocol and the report formats.
+    from modelfleet.diff.compare import compare
+    from modelfleet.diff.report import render
+    from modelfleet.diff.sources import DiffInputError, snapshots
+    from modelfleet.check.analyzer_client import PolicyPackError
 
-        try:
-            base, head = snapshots(project, args.base, args.head, args.crds)
-            result = compare(project, base, head, args.env, with_policy=not args.no_policy)
-        except DiffInputError as error:
-            for line in error.lines:
-                print(line, file=sys.stderr)
-            print("diff failed: a side could not be compiled or read", file=sys.stderr)
-            return EXIT_ERROR
-        except PolicyPackError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return EXIT_ERROR
-        print(render(result, args.format, _colour(args.color)))
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    try:
+        base, head = snapshots(project, args.base, args.head, args.crds)
+        result = compare(project, base, head, args.env, with_policy=not args.no_policy)
+    except DiffInputError as error:
+        return _failed(args, error.problems, "diff failed: a side could not be compiled or read")
+    except PolicyPackError as error:
+        return _failed(args, [str(error)])
+    # github: the text report in the log (compile errors, above, are the annotations)
+    print(render(result, "text" if args.format == "github" else args.format, _colour(args.color)))
     return result.exit_code
 
 
+def _failed(args: argparse.Namespace, problems: list[Problem], summary: str | None = None) -> int:
+    """Bad input: every problem on stderr; as annotations (github) or in the JSON document (json) on stdout too."""
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(summary or f"{len(problems)} problem(s); nothing written", file=sys.stderr)
+    output_format = getattr(args, "format", "text")
+    if output_format == "github":
+        print("\n".join(problem_annotation(problem, args.command) for problem in problems))
+    elif output_format == "json":
+        print(document(args.command, EXIT_PROBLEMS, problems))
+    return EXIT_PROBLEMS
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors on EXIT_USAGE (its own code, 2, is what `diff` returns for changes)."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+class _Version(argparse.Action):
+    """--version: the package version and the upstream schema versions it validates against (read on demand)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from modelfleet.schemas.vendor import versions_summary
+
+        print(f"modelfleet {__version__}\n{versions_summary()}")
+        parser.exit(EXIT_OK)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="modelfleet", description=__doc__)
+    parser = _Parser(prog="modelfleet", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and the vendored schema versions, then exit")
     sub = parser.add_subparsers(dest="command", required=True)
+    formats = ("text", "json", "github")
+    format_help = "report format (json: versioned, see README 'CI integration'; github: workflow annotations)"
 
     def common(command: argparse.ArgumentParser, with_envs: bool = True) -> None:
         command.add_argument("--project", type=Path, help="project directory (default: nearest Pulumi.yaml upward)")
@@ -157,11 +213,19 @@ def build_parser() -> argparse.ArgumentParser:
     render = sub.add_parser("render", help="compile, validate and write rendered/<env>/ for GitOps")
     common(render)
     render.add_argument("--out", type=Path, help="output directory (default: <project>/rendered)")
+    render.add_argument("--format", choices=formats, default="text", help=format_help)
     render.set_defaults(run=cmd_render)
 
     validate = sub.add_parser("validate", help="compile and validate strictly against the schemas; write nothing")
     common(validate)
+    validate.add_argument("--format", choices=formats, default="text", help=format_help)
     validate.set_defaults(run=cmd_validate)
+
+    capacity = sub.add_parser("capacity", help="GPU memory fit and KV-cache capacity of every vLLM/TGI model, per environment")
+    common(capacity, with_envs=False)
+    capacity.add_argument("env", nargs="*", help="environments (default: every stacks/Pulumi.<env>.yaml)")
+    capacity.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="report format")
+    capacity.set_defaults(run=cmd_capacity)
 
     schema = sub.add_parser("schema", help="write stacks/schema.json (JSON Schema of stack files) and stacks/REFERENCE.md")
     common(schema, with_envs=False)
@@ -183,10 +247,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="run the policy pack (policies/) over Pulumi's Analyzer protocol, offline")
     common(check, with_envs=False)
     check.add_argument("env", nargs="*", help="environments to compile and check (default: every stacks/Pulumi.<env>.yaml)")
-    check.add_argument("--manifests", nargs="+", type=Path, metavar="PATH", help="check these Kubernetes YAML files or directories instead")
+    check.add_argument("--manifests", nargs="+", type=Path, metavar="PATH", help="check these Kubernetes YAML files or directories instead (- reads standard input)")
     check.add_argument("--env", dest="manifest_env", default="dev", metavar="ENV", help="with --manifests: whose policies/config/<ENV>.json applies (default: dev)")
     check.add_argument("--config", type=Path, metavar="FILE", help="policy config file to use instead of policies/config/<env>.json")
-    check.add_argument("--format", choices=("text", "json", "github"), default="text", help="report format (github: workflow annotations)")
+    check.add_argument("--format", choices=formats, default="text", help=format_help)
     check.set_defaults(run=cmd_check)
 
     diff = sub.add_parser(
@@ -195,13 +259,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compare BASE with HEAD per environment. Each is a git revision of this repository (compiled "
         "offline by that revision's own compiler from a `git archive` export; the working tree is never touched) "
         "or a directory of rendered trees; HEAD defaults to the working tree. Exit 0: no change; 2: changes; "
-        "1: an error (a side does not compile, or a mandatory policy violation on the HEAD side).",
+        "1: an error (a side does not compile, or a mandatory policy violation on the HEAD side); 64: a usage error.",
     )
     common(diff, with_envs=False)
     diff.add_argument("base", metavar="BASE", help="git revision (branch, tag, commit) or rendered directory")
     diff.add_argument("head", metavar="HEAD", nargs="?", help="git revision or rendered directory (default: the working tree)")
     diff.add_argument("--env", action="append", metavar="ENV", help="only this environment (repeatable; default: every environment on either side)")
-    diff.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="report format (markdown: a pull-request comment)")
+    diff.add_argument("--format", choices=("text", "markdown", *formats[1:]), default="text", help="report format (markdown: a pull-request comment; " + format_help.removeprefix("report format ("))
     diff.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the text report (auto: on a terminal, unless NO_COLOR is set)")
     diff.add_argument("--no-policy", action="store_true", help="skip the policy checks of both sides")
     diff.add_argument("--crds", type=Path, help="validate against the CRD YAML files in DIR instead of the vendored schemas (default: $MODELFLEET_CRD_DIR if set)", metavar="DIR")
@@ -218,14 +282,21 @@ def main(argv: list[str] | None = None) -> int:
     gc.set_threshold(100_000, 50, 100)
     try:
         return args.run(args)
+    except UsageError as error:
+        print(f"modelfleet {args.command}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except SpecError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
-        print(f"{len(error.problems)} problem(s); nothing written", file=sys.stderr)
-        return EXIT_PROBLEMS
+        return _failed(args, error.problems)
     except RenderError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_PROBLEMS
+        return _failed(args, [str(error)])
+    except KeyboardInterrupt:
+        # The policy pack, diff's compilers and their temporary directories, and a render's staging directory
+        # are cleaned up on the way here.
+        print(f"modelfleet {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+        return EXIT_BROKEN_PIPE
     finally:
         gc.set_threshold(*thresholds)
 

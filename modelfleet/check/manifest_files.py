@@ -16,6 +16,8 @@ from modelfleet.load.project import SpecError
 SUFFIXES = (".yaml", ".yml")
 # Build inputs, not cluster objects: kustomize's files (e.g. a rendered/<env>/kustomization.yaml).
 NOT_OBJECTS = ("kustomize.config.k8s.io/",)
+STDIN = Path("-")  # read the manifests from standard input (`kustomize build ... | modelfleet check --manifests -`)
+STDIN_NAME = "<stdin>"
 
 
 @dataclass(frozen=True)
@@ -26,11 +28,13 @@ class ManifestObject:
 
 
 def manifest_files(paths: list[Path]) -> tuple[list[Path], list[SourceProblem]]:
-    """The YAML files named or found (recursively, sorted) in the directories named."""
+    """The YAML files named or found (recursively, sorted) in the directories named; `-` is standard input."""
     files: list[Path] = []
     problems: list[SourceProblem] = []
     for path in paths:
-        if path.is_dir():
+        if path == STDIN:
+            files.append(path)
+        elif path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
             if not found:
                 problems.append(SourceProblem(Position(str(path), 1, 1), "", "directory holds no .yaml or .yml file"))
@@ -68,7 +72,7 @@ def load_manifests(paths: list[Path]) -> list[ManifestObject]:
     objects: list[ManifestObject] = []
     for file in files:
         try:
-            documents = load_yaml_documents_file(file)
+            documents = load_yaml_documents_file("/dev/stdin", STDIN_NAME) if file == STDIN else load_yaml_documents_file(file)
         except YamlSourceError as error:
             problems += error.problems
             continue

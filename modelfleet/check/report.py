@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from modelfleet.check.check import EnvironmentResult, Finding, Subject
-
+from modelfleet.output import annotation, document, position_json
 
 
 def _grouped(result: EnvironmentResult) -> list[tuple[Subject | None, list[Finding]]]:
@@ -50,13 +49,15 @@ def _finding_json(finding: Finding) -> dict[str, Any]:
         "severity": finding.policy.severity,
         "message": finding.message,
         "remediation": finding.policy.remediation,
-        "position": None if position is None else {"file": position.file, "line": position.line, "column": position.column},
+        "position": position_json(finding.position),
     }  # fmt: skip
 
 
 def json_report(results: list[EnvironmentResult]) -> str:
-    document = {
-        "environments": [
+    return document(
+        "check",
+        exit_code(results),
+        environments=[
             {
                 "environment": result.env,
                 "config": result.config_file,
@@ -67,16 +68,9 @@ def json_report(results: list[EnvironmentResult]) -> str:
             }
             for result in results
         ],
-        "mandatory": sum(result.count("mandatory") for result in results),
-        "advisory": sum(result.count("advisory") for result in results),
-    }
-    return json.dumps(document, indent=2, ensure_ascii=False)
-
-
-def _escape(text: str, *, property_value: bool = False) -> str:
-    """GitHub workflow command escaping (values of file=/title= also escape ':' and ',')."""
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return text.replace(":", "%3A").replace(",", "%2C") if property_value else text
+        mandatory=sum(result.count("mandatory") for result in results),
+        advisory=sum(result.count("advisory") for result in results),
+    )
 
 
 def github_report(results: list[EnvironmentResult]) -> str:
@@ -85,19 +79,17 @@ def github_report(results: list[EnvironmentResult]) -> str:
     for result in results:
         for subject, findings in _grouped(result):
             for finding in findings:
-                command = "error" if finding.level == "mandatory" else "warning"
-                properties = []
-                if finding.position is not None:
-                    position = finding.position
-                    properties += [f"file={_escape(position.file, property_value=True)}", f"line={position.line}", f"col={position.column}"]
-                elif subject is not None:
-                    properties.append(f"file={_escape(subject.file, property_value=True)}")
-                properties.append(f"title={_escape(f'{finding.policy.name} ({result.env})', property_value=True)}")
+                level = "error" if finding.level == "mandatory" else "warning"
                 what = subject.display() if subject else f"stack {result.env}"
                 body = f"{what}: {finding.message}\nremediation: {finding.policy.remediation}"
-                lines.append(f"::{command} {','.join(properties)}::{_escape(body)}")
+                lines.append(annotation(level, finding.position, f"{finding.policy.name} ({result.env})", body))
         lines.append(_summary(result))
     return "\n".join(lines)
+
+
+def exit_code(results: list[EnvironmentResult]) -> int:
+    """1 when a mandatory rule is violated (the check fails), else 0; advisory findings are shown, not fatal."""
+    return 1 if any(result.count("mandatory") for result in results) else 0
 
 
 def render(results: list[EnvironmentResult], output_format: str) -> str:

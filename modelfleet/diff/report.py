@@ -17,6 +17,7 @@ from modelfleet.diff.object_diff import ABSENT, FieldChange, ObjectKey
 from modelfleet.diff.policy_delta import PolicyDelta, Violation
 from modelfleet.diff.serving import Serving
 from modelfleet.diff.serving_changes import GpuTotals, ServingChange, replicas_text, show_count
+from modelfleet.output import document
 
 MARKER = "<!-- modelfleet-diff -->"
 COMMENT_LIMIT = 60_000  # GitHub refuses comments over 65536 characters
@@ -71,7 +72,8 @@ def _gpus(before: GpuTotals, after: GpuTotals) -> tuple[str, str]:
 
 def _summary_line(summary: Serving) -> str:
     where = f", {summary.runtime}" + (f" {summary.runtime_version}" if summary.runtime_version else "") if summary.runtime else ""
-    return f"{summary.backend}{where}, GPUs {summary.gpus_min} at min / {show_count(summary.gpus_max)} at max, replicas {replicas_text(summary)}, image {summary.image or '-'}"
+    capacity = f", KV capacity {summary.kv_tokens:,} tokens ({summary.max_concurrency}x)" if summary.kv_tokens is not None else ""
+    return f"{summary.backend}{where}, GPUs {summary.gpus_min} at min / {show_count(summary.gpus_max)} at max, replicas {replicas_text(summary)}, image {summary.image or '-'}{capacity}"
 
 
 def _violation_line(item: Violation) -> str:
@@ -285,16 +287,16 @@ def _environment_json(env: EnvironmentDiff) -> dict[str, Any]:
 
 
 def json_report(result: DiffResult) -> str:
-    document = {
-        "base": result.base,
-        "head": result.head,
-        "changed": result.changed,
-        "mandatory": result.mandatory,
-        "exitCode": result.exit_code,
-        "notes": list(result.notes),
-        "environments": [_environment_json(env) for env in result.environments],
-    }
-    return json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False)
+    return document(
+        "diff",
+        result.exit_code,
+        base=result.base,
+        head=result.head,
+        changed=result.changed,
+        mandatory=result.mandatory,
+        notes=list(result.notes),
+        environments=[_environment_json(env) for env in result.environments],
+    )
 
 
 def render(result: DiffResult, output_format: str, colour: bool = False) -> str:

@@ -18,7 +18,8 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,17 +31,20 @@ from modelfleet.schemas.vendor import write_crd_documents
 from modelfleet.render.files import KUSTOMIZATION, render_files
 from modelfleet.render.write import OWNER_MARKER
 from modelfleet.load.project import PROJECT_FILE, Project, SpecError
+from modelfleet.load.source_yaml import SourceProblem
 
 _LOCATED = re.compile(r"^[^\s:]+:\d+:\d+: ")  # file:line:col: (a located problem, shown as revision:file:line:col)
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class DiffInputError(Exception):
-    """A side cannot be compiled or read; `lines` are the located problems, ready to print."""
+    """A side cannot be compiled or read: the problems of the working tree (located in it), and lines about a
+    revision or directory (`origin/main:stacks/Pulumi.dev.yaml:12:9: ...`); `lines` shows them all."""
 
-    def __init__(self, lines: list[str]):
-        super().__init__("\n".join(lines))
-        self.lines = lines
+    def __init__(self, problems: list[SourceProblem | str]):
+        self.problems = problems
+        self.lines = [str(problem) for problem in problems]
+        super().__init__("\n".join(self.lines))
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,7 @@ def git_revision(project: Project, revision: str, crds: Path | None) -> Snapshot
         out = Path(temporary) / "rendered"
         command = [sys.executable, "-m", *_render_command(root, crds, Path(temporary)), "--project", str(root), "--out", str(out)]
         environment = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
-        result = subprocess.run(command, cwd=root, env=environment, capture_output=True)
+        result = _run_child(command, root, environment)
         if result.returncode != 0:
             lines = [line for line in _text(result.stderr).splitlines() if line and not line.startswith("warning: ")]
             shown = [f"{revision}:{line}" if _LOCATED.match(line) else f"{revision}: {line}" for line in lines]
@@ -150,18 +154,57 @@ def snapshot(project: Project, side: str | None, crds: Path | None) -> Snapshot:
     return git_revision(project, side, crds)
 
 
+_children: set[subprocess.Popen] = set()
+_children_lock = threading.Lock()
+_stopping = threading.Event()
+
+
+def _run_child(command: list[str], cwd: Path, environment: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run a revision's compiler, known to `_stop_children` while it runs (none starts once they are stopped)."""
+    with _children_lock:
+        if _stopping.is_set():
+            raise DiffInputError(["interrupted"])
+        process = subprocess.Popen(command, cwd=cwd, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        _children.add(process)
+    with process:
+        try:
+            stdout, stderr = process.communicate()
+        finally:
+            with _children_lock:
+                _children.discard(process)
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+def _stop_children() -> None:
+    with _children_lock:
+        _stopping.set()
+        for process in _children:
+            process.kill()
+
+
 def snapshots(project: Project, base: str, head: str | None, crds: Path | None) -> tuple[Snapshot, Snapshot]:
-    """Both sides, compiled side by side; the problems of both are reported together."""
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    """Both sides, compiled side by side; the problems of both are reported together.
+
+    On Ctrl-C the revisions' compilers are killed and the threads are waited for, so every temporary directory
+    is removed before the interrupt goes on."""
+    _stopping.clear()
+    pool = ThreadPoolExecutor(max_workers=2)
+    try:
         futures = [pool.submit(snapshot, project, side, crds) for side in (base, head)]
-    sides, lines = [], []
+        wait(futures)
+    except KeyboardInterrupt:
+        _stop_children()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    sides, problems = [], []
     for future in futures:
         try:
             sides.append(future.result())
         except DiffInputError as error:
-            lines += error.lines
+            problems += error.problems
         except SpecError as error:
-            lines += [str(problem) for problem in error.problems]
-    if lines:
-        raise DiffInputError(lines)
+            problems += error.problems
+    if problems:
+        raise DiffInputError(problems)
     return sides[0], sides[1]

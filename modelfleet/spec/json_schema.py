@@ -10,8 +10,11 @@ import json
 from typing import Any
 
 from modelfleet.spec import CONFIG_NAMESPACE, StackSpec
+from modelfleet.spec.llm import cel_rules_markdown
 
 SCHEMA_FILE = "schema.json"
+SCHEMA_ID = "urn:modelfleet:stack-file"
+"""The schema's identity for tools that cache schemas by `$id`; stack files point at it by path (modeline)."""
 REFERENCE_FILE = "REFERENCE.md"
 
 
@@ -30,6 +33,7 @@ def stack_file_schema() -> dict:
     }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
         "title": "modelfleet stack file",
         "description": "Pulumi stack config of the modelfleet project; keys of other namespaces are allowed.",
         "type": "object",
@@ -37,7 +41,9 @@ def stack_file_schema() -> dict:
             "config": {
                 "type": "object",
                 "properties": config_properties,
-                "propertyNames": {"not": {"pattern": f"^{CONFIG_NAMESPACE}:(?!({'|'.join(spec_schema['properties'])})$)"}},
+                # An unknown modelfleet: key fails as a disallowed property, which editors show as "Property
+                # modelfleet:modles is not allowed." (keys of other namespaces stay allowed).
+                "patternProperties": {f"^{CONFIG_NAMESPACE}:(?!({'|'.join(spec_schema['properties'])})$)": False},
             },
             "secretsprovider": {"type": "string"},
             "encryptedkey": {"type": "string"},
@@ -84,4 +90,5 @@ def reference_markdown() -> str:
             default = "required" if field in required else json.dumps(prop.get("default")) if "default" in prop else ""
             description = prop.get("description", "").replace("|", "\\|").replace("\n", " ")
             lines.append(f"| `{field}` | {_type_label(prop)} | {default} | {description} |")
+    lines += ["", *cel_rules_markdown()]
     return "\n".join(lines) + "\n"

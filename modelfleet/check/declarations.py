@@ -1,0 +1,118 @@
+"""Where a finding on a compiled object was written: the stack-file value it comes from, through the merge provenance.
+
+Each built object is traced to the spec entry it was built from (a model, runtime, Ray cluster or storage entry;
+the environment for the rest) by building that entry alone. A finding is then located at the field its rule is
+about, the first of a few candidates that is written in the stack files (the runtime's image for an image rule,
+the GPU pool's tolerations for a toleration rule, the env entry of the same name, ...), else at the entry itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from modelfleet.build.environment import build_model
+from modelfleet.build.ray import build_ray_cluster
+from modelfleet.build.serving_runtime import build_serving_runtime
+from modelfleet.build.storage import build_storage
+from modelfleet.load.merge import locate
+from modelfleet.load.source_yaml import Path_, Position
+from modelfleet.plan import EnvironmentPlan
+from modelfleet.spec.stack_loader import LoadedStack
+
+ObjectKey = tuple[str, str, str, str]  # apiVersion, kind, namespace, name
+IMAGE_RULES = ("pinned-image", "no-latest-image")
+TOLERATION_RULES = ("gpu-toleration", "wildcard-toleration")
+
+
+def object_key(obj: dict) -> ObjectKey:
+    metadata = obj["metadata"]
+    return obj["apiVersion"], obj["kind"], str(metadata.get("namespace") or ""), metadata["name"]
+
+
+def _index(items: list, name: str | None) -> int | None:
+    return next((index for index, item in enumerate(items) if item.name == name), None)
+
+
+@dataclass(frozen=True)
+class Declarations:
+    """The spec entry behind every compiled object of one environment."""
+
+    loaded: LoadedStack
+    entries: dict[ObjectKey, Path_]
+    written: dict  # the merged spec as written (fields left to their defaults are absent)
+
+    @classmethod
+    def of(cls, loaded: LoadedStack, plan: EnvironmentPlan) -> "Declarations":
+        spec = loaded.spec
+        entries: dict[ObjectKey, Path_] = {}
+        for model in plan.models:
+            entries.update({object_key(obj): ("models", _index(spec.models, model.name)) for obj in build_model(model, plan)})
+        for runtime in plan.runtimes:
+            entries[object_key(build_serving_runtime(runtime, plan))] = ("runtimes", _index(spec.runtimes, runtime.name))
+        for cluster in plan.ray_clusters:
+            entries[object_key(build_ray_cluster(cluster, plan))] = ("rayClusters", _index(spec.ray_clusters, cluster.name))
+        for storage in plan.storages:
+            entries.update({object_key(obj): ("storage", _index(spec.storage, storage.name)) for obj in build_storage(storage, plan)})
+        return cls(loaded, entries, spec.model_dump(by_alias=True, exclude_unset=True))
+
+    def _written(self, path: Path_) -> bool:
+        node: Any = self.written
+        for key in path:
+            if isinstance(node, dict) and key in node or isinstance(node, list) and isinstance(key, int) and key < len(node):
+                node = node[key]
+            else:
+                return False
+        return True
+
+    def stack_position(self) -> Position:
+        """A finding about the whole stack (the GPU budget): the models it deploys."""
+        return locate(self.loaded.provenance, ("models",))
+
+    def position(self, obj: dict, rule: str, field: Any) -> Position:
+        """The stack-file position of a finding of `rule` on `obj`; `field` is the object's value the finding names."""
+        entry = self.entries.get(object_key(obj), ("environment",))
+        candidates = [path for path in self._candidates(entry, rule, field) if self._written(path)]
+        return locate(self.loaded.provenance, candidates[0] if candidates else entry)
+
+    def _candidates(self, entry: Path_, rule: str, field: Any) -> list[Path_]:
+        spec = self.loaded.spec
+        kind = entry[0]
+        if kind == "rayClusters":
+            return [(*entry, "image")] if rule in IMAGE_RULES else [(*entry, "workerGroups")]
+        if kind == "runtimes":
+            return self._runtime_fields(entry[1], rule, field)
+        if kind != "models":
+            return []
+        index = entry[1]
+        model = spec.models[index]
+        runtime = _index(spec.runtimes, model.runtime)
+        pool = _index(spec.gpu_pools, model.gpu.pool) if model.gpu else None
+        by_rule: dict[str, list[Path_]] = {
+            "gpu-toleration": [("gpuPools", pool, "tolerations"), (*entry, "gpu", "pool")],
+            "wildcard-toleration": [("gpuPools", pool, "tolerations"), (*entry, "gpu", "pool")],
+            "pinned-runtime-version": [(*entry, "runtimeVersion")],
+            "gpu-requests-equal-limits": [(*entry, "gpu", "count"), (*entry, "gpu")],
+            "resource-limits": [(*entry, "resources", "limits"), (*entry, "resources")],
+            "trust-remote-code": [(*entry, engine, option) for engine in ("engine", "tgi") for option in ("trustRemoteCode", "extraArgs")] + [(*entry, "args")],
+            "min-replicas": [(*entry, "scaling", "minReplicas"), (*entry, "scaling")],
+            "no-plaintext-secrets": [(*entry, "env", at) for at, variable in enumerate(model.env) if _env_name(field) == variable.name],
+        }
+        found = by_rule.get(rule, [])
+        return found + (self._runtime_fields(runtime, rule, field) if runtime is not None else [])
+
+    def _runtime_fields(self, index: int, rule: str, field: Any) -> list[Path_]:
+        runtime = self.loaded.spec.runtimes[index]
+        engine = "vllm" if runtime.vllm is not None else "tgi"
+        at = ("runtimes", index, engine)
+        if rule in IMAGE_RULES or rule == "pinned-runtime-version":
+            return [(*at, "imageLock"), (*at, "image")]
+        if rule == "no-plaintext-secrets":
+            variables = (runtime.vllm or runtime.tgi).env if (runtime.vllm or runtime.tgi) else []
+            return [(*at, "env", position) for position, variable in enumerate(variables) if _env_name(field) == variable.name]
+        return []
+
+
+def _env_name(field: Any) -> str | None:
+    """The name of the env entry a finding names (`containers[0].env[3]`), if it names one."""
+    return field.get("name") if isinstance(field, dict) else None
