@@ -12,10 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from modelfleet.compile import compile_environments, load_schemas
-from modelfleet.render.files import render_files
 from modelfleet.render.write import RenderError, write_output
-from modelfleet.spec.json_schema import REFERENCE_FILE, SCHEMA_FILE, reference_markdown, schema_text
 from modelfleet.load.project import Project, SpecError
 from modelfleet import __version__
 from modelfleet.output import Problem, annotation, document, problem_annotation
@@ -36,6 +33,14 @@ def _project(args: argparse.Namespace) -> Project:
 
 def _environments(project: Project, requested: list[str]) -> list[str]:
     return requested or project.environments()
+
+
+def _compiled(project: Project, args: argparse.Namespace, strict: bool) -> list:
+    """The environments asked for, compiled; `strict`: validated against the schemas too. Imported here, as every
+    stage is only needed by the commands that compile: `--help` and `--version` stay instant."""
+    from modelfleet.compile import compile_environments, load_schemas
+
+    return compile_environments(project, _environments(project, args.env), load_schemas(args.crds) if strict else None)
 
 
 def _print_notices(compiled) -> None:
@@ -59,8 +64,10 @@ def _compiled_report(args: argparse.Namespace, compiled, lines: list[str], envir
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from modelfleet.render.files import render_files
+
     project = _project(args)
-    compiled = compile_environments(project, _environments(project, args.env), load_schemas(args.crds))
+    compiled = _compiled(project, args, strict=True)
     out = args.out if args.out is not None else project.root / "rendered"
     trees = {item.env: render_files(item.env, item.objects, item.gitops_objects) for item in compiled}
     write_output(out, trees)
@@ -75,7 +82,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     project = _project(args)
-    compiled = compile_environments(project, _environments(project, args.env), load_schemas(args.crds))
+    compiled = _compiled(project, args, strict=True)
     lines = [f"{item.env}: {len(item.objects)} objects valid" for item in compiled]
     environments = [{"environment": item.env, "objects": len(item.objects), "gitopsObjects": len(item.gitops_objects)} for item in compiled]
     return _compiled_report(args, compiled, lines, environments)
@@ -85,7 +92,7 @@ def cmd_capacity(args: argparse.Namespace) -> int:
     from modelfleet.capacity.report import render  # only this command formats the capacity view
 
     project = _project(args)
-    compiled = compile_environments(project, _environments(project, args.env), None)
+    compiled = _compiled(project, args, strict=False)
     _print_notices(compiled)
     print(render(compiled, args.format))
     return EXIT_OK
@@ -93,6 +100,8 @@ def cmd_capacity(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     project = _project(args)
+    from modelfleet.spec.json_schema import REFERENCE_FILE, SCHEMA_FILE, reference_markdown, schema_text
+
     generated = {project.stacks_dir / SCHEMA_FILE: schema_text(), project.stacks_dir / REFERENCE_FILE: reference_markdown()}
     if args.check:
         stale = [path for path, text in generated.items() if not path.is_file() or path.read_text(encoding="utf-8") != text]
@@ -133,7 +142,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if args.manifests:
             results = [check_manifests(project, args.manifests, args.manifest_env, args.config)]
         else:
-            results = check_environments(project, compile_environments(project, _environments(project, args.env), None), args.config)
+            results = check_environments(project, _compiled(project, args, strict=False), args.config)
     except PolicyPackError as error:
         return _failed(args, [str(error)])
     print(render(results, args.format))
