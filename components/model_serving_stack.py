@@ -12,6 +12,8 @@ from components.engine_image_build import EngineImage, EngineImageArgs
 from components.inference_service import InferenceService, InferenceServiceArgs
 from components.k8s_objects import register_object
 from components.knative_service import KnativeService, KnativeServiceArgs
+from components.llm_inference_service import LLMInferenceService, LLMInferenceServiceArgs
+from modelfleet.build.llm_inference_service import build_llm_preset
 from components.model_storage import ModelStorage, ModelStorageArgs
 from modelfleet.build.notices import environment_notices
 from modelfleet.plan import EnvironmentPlan, ModelPlan
@@ -24,6 +26,7 @@ _BACKENDS = {
     "knative": (KnativeService, KnativeServiceArgs),
     "deployment": (EngineDeployment, EngineDeploymentArgs),
     "ray": (RayService, RayServiceArgs),
+    "llm": (LLMInferenceService, LLMInferenceServiceArgs),
 }
 
 
@@ -43,7 +46,7 @@ class ModelServingStackArgs(BaseModel):
 
 
 class ModelServingStack(pulumi.ComponentResource):
-    """Namespace (if owned), storage, the engine image (if built in the stack), runtimes, then models and Ray
+    """Namespace (if owned), storage, the engine image (if built in the stack), runtimes and llm presets, then models and Ray
     clusters depending on them, and the Knative feature flags they need (if owned). Outputs each model's URL."""
 
     def __init__(self, name: str, args: ModelServingStackArgs, opts: pulumi.ResourceOptions | None = None):
@@ -62,7 +65,8 @@ class ModelServingStack(pulumi.ComponentResource):
         storages = [ModelStorage(s.name, ModelStorageArgs(environment=env, storage=s), scoped) for s in env.storages]
         runtimes = [ServingRuntime(r.name, ServingRuntimeArgs(environment=env, runtime=r, engine_image=image), scoped)
                     for r in env.runtimes]
-        after = pulumi.ResourceOptions(parent=self, depends_on=[*foundations, *storages, *runtimes])
+        presets = [register_object(build_llm_preset(preset, env), scoped) for preset in env.llm_presets]
+        after = pulumi.ResourceOptions(parent=self, depends_on=[*foundations, *storages, *runtimes, *presets])
         self.services = [_serving_component(model, env, image, after) for model in env.models]
         self.ray_clusters = [RayCluster(c.name, RayClusterArgs(environment=env, cluster=c, engine_image=image), scoped)
                              for c in env.ray_clusters]

@@ -89,5 +89,5 @@ def test_every_example_model_on_a_gpu_is_checked(capsys):
     assert unchecked == []
     staging = next(env for env in document["environments"] if env["environment"] == "staging")
     assert {model["model"]: model["gpusPerEngine"] for model in staging["models"]} == {
-        "granite": 1, "llama-vllm": 1, "qwen": 1, "vllm-llama": 4, "tgi-mistral": 2, "llama-70b-mn": 8, "llama-70b": 32,
+        "granite": 1, "llama-vllm": 1, "qwen": 1, "vllm-llama": 4, "tgi-mistral": 2, "llama-70b-mn": 8, "llama-70b": 32, "llama-pd": 1,
     }

@@ -251,7 +251,7 @@ def test_two_commits_compiled_by_their_own_revision_without_touching_the_working
     git(repo.parent, "add", "-A")
     git(repo.parent, "commit", "-q", "-m", "first")
     stack = repo / "stacks" / "Pulumi.dev.yaml"
-    stack.write_text(stack.read_text().replace("engine: {maxModelLen: 4096}", "engine: {maxModelLen: 8192}"))
+    stack.write_text(stack.read_text().replace("maxModelLen: 4096}", "maxModelLen: 8192}"))
     git(repo.parent, "commit", "-q", "-am", "longer context in dev")
     stack.write_text(stack.read_text().replace("- name: granite\n", "- name: granite\n      enabled: false\n"))  # uncommitted
     before = snapshot_of_tree(repo.parent)
@@ -314,10 +314,83 @@ def test_a_change_over_the_gpu_budget_is_a_new_mandatory_violation(repo, capsys)
     git(repo.parent, "add", "-A")
     git(repo.parent, "commit", "-q", "-m", "first")
     stack = repo / "stacks" / "Pulumi.dev.yaml"
-    llama = "engine: {maxModelLen: 4096}\n      scaling: {minReplicas: 0, maxReplicas: 1}"
+    llama = "maxModelLen: 4096}\n      scaling: {minReplicas: 0, maxReplicas: 1}"
     assert llama in stack.read_text()
     stack.write_text(stack.read_text().replace(llama, llama.replace("maxReplicas: 1", "maxReplicas: 20")))
     assert run_diff(repo, "HEAD", "--env", "dev", "--format", "markdown") == 1
     out = capsys.readouterr().out
-    assert "| dev | 1 changed | 2 | 7 → 26 (+19) |" in out
+    assert "| dev | 1 changed | 2 | 9 → 47 (+38) |" in out
     assert "- new: **mandatory** `gpu-budget` on `stack`:" in out
+
+
+OLD_LAYOUT = "68a56dd0e7141d4f62b971af0f073eb0d91a60c7"
+"""The last commit before the compiler became the modelfleet package (it was `components`, and needed a CRD directory)."""
+
+
+def test_a_revision_of_the_old_layout_is_compiled_by_its_own_compiler(tmp_path, capsys):
+    if subprocess.run(["git", "cat-file", "-e", f"{OLD_LAYOUT}^{{commit}}"], cwd=ROOT, capture_output=True).returncode != 0:
+        pytest.skip(f"this clone lacks the history of {OLD_LAYOUT[:12]} (a shallow clone): fetch it to run this test")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    archive = subprocess.run(["git", "archive", "--format=tar", OLD_LAYOUT], cwd=ROOT, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(repo)], input=archive.stdout, check=True)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "old layout")
+    for name in ("modelfleet", "components", "policies", "stacks", "runtime-image"):
+        shutil.rmtree(repo / name, ignore_errors=True)
+        shutil.copytree(ROOT / name, repo / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    assert not (repo / "components" / "cli.py").exists() and (repo / "modelfleet" / "cli.py").exists()
+    assert run_diff(repo, "HEAD", "--no-policy", "--format", "json") in (0, 2)
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    document = json.loads(captured.out)
+    assert sorted(env["environment"] for env in document["environments"]) == ["dev", "prod", "staging"]
+    assert document["base"].startswith("HEAD (")
+
+
+# --- KV-cache capacity ------------------------------------------------------------------------------------
+
+
+def _annotated_deployment(tokens: str, concurrency: str) -> dict:
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "llama", "namespace": "ml-dev",
+                     "annotations": {"modelfleet.io/kv-cache-tokens": tokens, "modelfleet.io/max-concurrency": concurrency}},
+        "spec": {"replicas": 1, "template": {"spec": {"containers": [{"image": "i", "resources": {"limits": {"nvidia.com/gpu": "1"}}}]}}},
+    }  # fmt: skip
+
+
+def test_capacity_changes_are_read_from_the_annotations_and_shown_per_workload():
+    from modelfleet.diff.serving_changes import serving_changes
+
+    [change] = serving_changes(serving_summaries([_annotated_deployment("410000", "50.05")]),
+                               serving_summaries([_annotated_deployment("205000", "25.02")]))
+    assert [(field.label, field.old, field.new) for field in change.fields] == [
+        ("KV capacity", "410,000 tokens", "205,000 tokens"),
+        ("max concurrency", "50.05x", "25.02x"),
+    ]
+
+
+def test_the_rendered_stacks_record_the_capacity_the_diff_reads():
+    staging = rendered_directory(ROOT / "tests" / "golden" / "staging", "staging").environments["staging"]
+    summaries = {key.name: summary for key, summary in serving_summaries(staging).items()}
+    assert (summaries["llama-vllm"].kv_tokens, summaries["llama-vllm"].max_concurrency) == (444784, "54.29")
+    assert summaries["llm-cluster"].kv_tokens is None  # a standalone Ray cluster serves no model
+
+
+def test_a_change_that_stops_fitting_is_an_error_of_the_head_side(repo, capsys):
+    git(repo.parent, "add", "-A")
+    git(repo.parent, "commit", "-q", "-m", "first")
+    stack = repo / "stacks" / "Pulumi.dev.yaml"
+    text = stack.read_text()
+    stack.write_text(text.replace("engine: {tensorParallelSize: 2, maxModelLen: 4096}", "engine: {tensorParallelSize: 2, maxModelLen: 4096, kvCacheDtype: fp8}"))
+    assert run_diff(repo, "HEAD", "--env", "dev", "--no-policy") == 2
+    out = capsys.readouterr().out
+    assert "    KV capacity: 97,376 tokens → 194,768 tokens" in out and "    max concurrency: 23.77x → 47.55x" in out
+    stack.write_text(text.replace("gpu: {pool: v100, count: 2}\n      sharedMemory: 8Gi\n      engine: {tensorParallelSize: 2, maxModelLen: 4096}",
+                                  "gpu: {pool: v100}\n      engine: {maxModelLen: 4096}"))
+    assert run_diff(repo, "HEAD", "--env", "dev", "--no-policy") == 1
+    err = capsys.readouterr().err
+    assert "models[1].gpu: llama-3-8b 16-bit weights take 14.96 GiB on each of its 1 GPU(s)" in err
+    assert err.rstrip().endswith("diff failed: a side could not be compiled or read")

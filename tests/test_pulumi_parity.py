@@ -21,12 +21,14 @@ COMPONENT_TYPES = {
     "modelfleet:serving:EngineDeployment",
     "modelfleet:ray:RayService",
     "modelfleet:ray:RayCluster",
+    "modelfleet:serving:LLMInferenceService",
 }
 BACKEND_COMPONENTS = {
     "kserve": "modelfleet:serving:InferenceService",
     "knative": "modelfleet:serving:KnativeService",
     "deployment": "modelfleet:serving:EngineDeployment",
     "ray": "modelfleet:ray:RayService",
+    "llm": "modelfleet:serving:LLMInferenceService",
 }
 
 

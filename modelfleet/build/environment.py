@@ -1,4 +1,4 @@
-"""Every object of one environment, in a stable order: namespace, storage, runtimes, models, Ray clusters,
+"""Every object of one environment, in a stable order: namespace, storage, runtimes, llm presets, models, Ray clusters,
 then the Knative feature flags they need (when the environment owns them)."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from modelfleet.plan import EnvironmentPlan, ModelPlan
 from modelfleet.build.engine_deployment import build_engine_deployment
 from modelfleet.build.inference_service import build_inference_service
 from modelfleet.build.knative_service import build_knative_service
+from modelfleet.build.llm_inference_service import build_llm_inference_service, build_llm_preset
 from modelfleet.build.namespace import build_namespace
 from modelfleet.build.ray import build_ray_cluster, build_ray_service
 from modelfleet.build.serving_runtime import build_serving_runtime
@@ -22,6 +23,8 @@ def build_model(model: ModelPlan, env: EnvironmentPlan) -> list[dict]:
         return build_engine_deployment(model, env)
     if model.backend == "ray":
         return [build_ray_service(model, env)]
+    if model.backend == "llm":
+        return [build_llm_inference_service(model, env)]
     return [build_inference_service(model, env)]
 
 
@@ -30,6 +33,7 @@ def build_environment(env: EnvironmentPlan) -> list[dict]:
     for storage in env.storages:
         objects.extend(build_storage(storage, env))
     objects.extend(build_serving_runtime(runtime, env) for runtime in env.runtimes)
+    objects.extend(build_llm_preset(preset, env) for preset in env.llm_presets)
     for model in env.models:
         objects.extend(build_model(model, env))
     objects.extend(build_ray_cluster(cluster, env) for cluster in env.ray_clusters)

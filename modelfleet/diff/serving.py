@@ -2,7 +2,7 @@
 
 Read from the rendered objects rather than the plan, so both sides of any diff (a git revision compiled by
 its own compiler, or rendered directories) are summarised the same way. A workload is an
-InferenceService, a Knative Service, a Deployment, a RayService or a RayCluster; per workload: GPUs at
+InferenceService, an LLMInferenceService, a Knative Service, a Deployment, a RayService or a RayCluster; per workload: GPUs at
 min and at max scale, replicas, the runtime and the image that really runs, engine options, autoscaling
 settings, where the model comes from, and the KV-cache capacity the compiler estimated (recorded as annotations
 on the serving object, because a diff reads manifests only).
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -35,7 +36,7 @@ class Serving:
     """One workload. None for a maximum means unbounded (a Knative Service without max-scale)."""
 
     key: ObjectKey
-    backend: str                         # kserve | knative | deployment | ray | ray-cluster
+    backend: str                         # kserve | knative | deployment | ray | ray-cluster | llm
     gpus_min: int
     gpus_max: int | None
     replicas_min: int
@@ -257,6 +258,49 @@ def _ray_cluster(obj: dict, key: ObjectKey) -> Serving:
     return Serving(key, "ray-cluster", gpus_min, gpus_max, pods_min, pods_max, None, None, _ray_image(cluster), (), autoscaling, None)
 
 
+def _llm_workload(workload: dict) -> tuple[int, int, int, int]:
+    """(replicas at min, at max, GPUs per replica, pods per replica) of one LLMInferenceService workload."""
+    scaling = _map(workload.get("scaling"))
+    if scaling:
+        minimum = _count(scaling.get("minReplicas"), 1) or 0
+        maximum = _count(scaling.get("maxReplicas"), minimum) or 0
+    else:
+        minimum = maximum = _count(workload.get("replicas"), 1) or 0
+    parallelism = _map(workload.get("parallelism"))
+    data, local = _count(parallelism.get("data"), None), _count(parallelism.get("dataLocal"), None)
+    pods = max((data or 1) // max(local or 1, 1), 1) if data or local else _count(parallelism.get("pipeline"), 1) or 1
+    per_replica = _gpus(_list(_map(workload.get("template")).get("containers")))
+    if "worker" in workload:  # a LeaderWorkerSet: the leader (template) and pods - 1 workers
+        per_replica += _gpus(_list(_map(workload.get("worker")).get("containers"))) * max(pods - 1, 1)
+    return minimum, maximum, per_replica, pods
+
+
+def _llm_inference_service(obj: dict, key: ObjectKey) -> Serving:
+    """The decode (main) workload's replicas; GPUs of both pools; the prefill pool and the router as settings."""
+    spec = _map(obj.get("spec"))
+    minimum, maximum, per_replica, _ = _llm_workload(spec)
+    gpus_min, gpus_max = per_replica * minimum, per_replica * maximum
+    settings = [(f"scaling.{name}", json.dumps(value, sort_keys=True)) for name, value in sorted(_map(_map(spec.get("scaling")).get("wva")).items())]
+    prefill = _map(spec.get("prefill"))
+    if prefill:
+        low, high, per_prefill, _ = _llm_workload(prefill)
+        gpus_min, gpus_max = gpus_min + per_prefill * low, gpus_max + per_prefill * high
+        settings += [("prefill.replicas", str(low) if low == high else f"{low}..{high}"),
+                     ("prefill.GPUs per replica", str(per_prefill))]
+        settings += [(f"prefill.scaling.{name}", json.dumps(value, sort_keys=True)) for name, value in sorted(_map(_map(prefill.get("scaling")).get("wva")).items())]
+    for field in ("router", "baseRefs", "kvCacheOffloading"):
+        if field in spec:
+            settings.append((field, json.dumps(spec[field], sort_keys=True)))
+    containers = _list(_map(spec.get("template")).get("containers"))
+    main = _map(containers[0]) if containers else {}
+    try:  # KServe's preset passes the arguments through bash `eval`: compare them as the engine receives them
+        main = {**main, "args": shlex.split(" ".join(map(str, _list(main.get("args")))))}
+    except ValueError:
+        pass
+    return Serving(key, "llm", gpus_min, gpus_max, minimum, maximum, None, None, main.get("image"), _engine_options([main]),
+                   tuple(settings), _map(spec.get("model")).get("uri"))
+
+
 def serving_summaries(objects: list[dict]) -> dict[ObjectKey, Serving]:
     """Every serving workload of one environment's objects, by object key."""
     keyed = [(ObjectKey.of(obj), obj) for obj in objects]
@@ -276,6 +320,8 @@ def serving_summaries(objects: list[dict]) -> dict[ObjectKey, Serving]:
             found[key] = _deployment(obj, key, scalers)
         elif key.group == "ray.io" and key.kind == "RayService":
             found[key] = _ray_service(obj, key)
+        elif key.group == "serving.kserve.io" and key.kind == "LLMInferenceService":
+            found[key] = _llm_inference_service(obj, key)
         elif key.group == "ray.io" and key.kind == "RayCluster":
             found[key] = _ray_cluster(obj, key)
         else:

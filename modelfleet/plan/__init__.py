@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from modelfleet.plan.autoscaling import AutoscalingPlan
 from modelfleet.spec.env import EnvVar
+from modelfleet.spec.llm import LlmOptions, LlmPreset, LlmRouter
 from modelfleet.spec.model import Model, Resources
 from modelfleet.spec.runtime import ModelFormat, Runtime
 from modelfleet.spec.storage import Storage
@@ -114,10 +115,41 @@ class CapacityPlan:
 
 
 @dataclass(frozen=True)
+class LlmPoolPlan:
+    """One workload of an LLMInferenceService: the main (decode) pool or the prefill pool."""
+
+    gpu: GpuPlacement                  # count: GPUs of a replica; per_pod: of each pod (LeaderWorkerSet when fewer)
+    resources: Resources
+    tensor: int
+    data: int | None                   # data parallel ranks over the pods of a replica (multi-node only)
+    data_local: int | None
+    data_rpc_port: int | None
+    expert: bool
+    autoscaling: AutoscalingPlan       # fixed replicas (autoscaler none) or a WVA range (hpa | keda)
+    args: tuple[str, ...]              # engine arguments, shell-quoted: KServe's preset runs them through bash eval
+    capacity: CapacityPlan | None = None
+
+
+@dataclass(frozen=True)
+class LlmPlan:
+    """The LLMInferenceService of a model on the llm backend (modelfleet/resolve/llm.py)."""
+
+    uri: str                           # spec.model.uri
+    served_name: str                   # spec.model.name: the model name clients request
+    image: str
+    env: tuple[EnvVar, ...]
+    decode: LlmPoolPlan
+    prefill: LlmPoolPlan | None
+    router: LlmRouter                  # what the object sets itself; unset fields come from its presets
+    lora: tuple[tuple[str, str], ...]  # (adapter name, uri)
+    options: LlmOptions
+
+
+@dataclass(frozen=True)
 class ModelPlan:
     name: str
     spec: Model
-    backend: str                       # kserve | knative | deployment | ray
+    backend: str                       # kserve | knative | deployment | ray | llm
     mode: str                          # KServe deployment mode: Standard | Knative
     runtime_name: str                  # name of the (Cluster)ServingRuntime on the cluster
     runtime_version: str | None
@@ -135,6 +167,7 @@ class ModelPlan:
     ray: RayServePlan | None             # ray backend
     url: str
     capacity: CapacityPlan | None = None # vLLM and TGI models with architecture facts on a pool with memoryPerGpu
+    llm: LlmPlan | None = None          # llm backend
 
     @property
     def min_replicas(self) -> int:
@@ -173,3 +206,4 @@ class EnvironmentPlan:
     domain: str
     notes: tuple[str, ...] = ()          # found while resolving, shown as warnings
     image_build: ImageBuildPlan | None = None  # the engine image built by `pulumi up`; its tag is in the manifests
+    llm_presets: tuple[LlmPreset, ...] = ()  # LLMInferenceServiceConfig objects of the llm backend

@@ -7,7 +7,7 @@ that has to change.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from modelfleet.plan.autoscaling import DEPLOYMENT, KNATIVE, MULTI_NODE, RAY, STANDARD
 from modelfleet.resolve.autoscaling import resolve_autoscaling
@@ -17,8 +17,10 @@ from modelfleet.resolve.engine_image import engine_launch
 from modelfleet.resolve.gpu_fit import model_capacity
 from modelfleet.resolve.gpu_placement import gpu_placement, over_node_size
 from modelfleet.plan import MODEL_DIR, SERVING_PORT, EngineContainer, GpuPlacement, ModelPlan, StoragePlan
+from modelfleet.resolve.free_form import argument_problems, env_problems, metadata_problems
 from modelfleet.resolve.problems import Problems, unknown
 from modelfleet.quantities import parse_quantity
+from modelfleet.resolve.llm import llm_url, resolve_llm
 from modelfleet.resolve.ray import model_ray_plan
 from modelfleet.spec.base import version_tuple
 from modelfleet.spec.engine import EngineOptions
@@ -44,6 +46,7 @@ class References:
     storages: dict   # name -> (index, StoragePlan)
     pools: dict
     built_images: frozenset[str] = frozenset()  # tags of images `pulumi up` builds, deployed as <tag>@<digest>
+    llm_presets: dict = field(default_factory=dict)  # name -> (index, LlmPreset)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,13 @@ class _EngineSource:
     location: str          # --model / --model-id value: a path under MODEL_DIR or a hub id
     claim_name: str | None
     hub_token: tuple[str, str] | None
+
+
+def runtime_object_name(runtime: Runtime, namespace: str) -> str:
+    """The (Cluster)ServingRuntime's name. A ClusterServingRuntime is one object for the whole cluster, so two
+    environments sharing a cluster would both own (and a GitOps engine prune) the same one: its name carries the
+    environment's namespace, as PersistentVolumes do."""
+    return f"{namespace}-{runtime.name}"[:253] if runtime.scope == "Cluster" else runtime.name
 
 
 def image_tag(image: str) -> str | None:
@@ -255,6 +265,17 @@ def _platform(model: Model, mode: str, multi_node: bool) -> str:
     return {"knative": KNATIVE, "deployment": DEPLOYMENT, "ray": RAY}[model.backend]
 
 
+def _check_free_form(model: Model, at: tuple, problems: Problems) -> None:
+    """Labels, annotations and arguments are written as they are: no credential, no key the compiler manages."""
+    metadata_problems(model.labels, at + ("labels",), False, problems)
+    metadata_problems(model.annotations, at + ("annotations",), True, problems)
+    argument_problems(model.args, at + ("args",), problems)
+    env_problems(model.env, at + ("env",), problems)
+    for options, field in ((model.engine, "engine"), (model.tgi, "tgi")):
+        if options is not None:
+            argument_problems(options.extra_args, at + (field, "extraArgs"), problems)
+
+
 def _check_host(model: Model, namespace: str, at: tuple, problems: Problems) -> None:
     """Knative and KServe build a DNS label from name and namespace; it must fit in 63 characters."""
     host = {"kserve": f"{model.name}-predictor-{namespace}", "knative": f"{model.name}-{namespace}"}.get(model.backend)
@@ -299,6 +320,7 @@ def resolve_model(index: int, model: Model, refs: References, problems: Problems
     namespace = environment.namespace
     mode = model.mode or environment.deployment_mode
     _check_host(model, namespace, at, problems)
+    _check_free_form(model, at, problems)
 
     runtime: Runtime | None = refs.runtimes.get(model.runtime, (None, None))[1]
     runtime_name = model.runtime
@@ -309,6 +331,8 @@ def resolve_model(index: int, model: Model, refs: References, problems: Problems
         _check_engine_options(model, runtime, at, problems)
         if runtime.builtin is not None:
             runtime_name = BUILTIN_RUNTIMES[runtime.builtin].runtime_name
+        else:
+            runtime_name = runtime_object_name(runtime, namespace)
     multi_node = model.backend == "kserve" and runtime is not None and runtime.vllm is not None and runtime.vllm.multi_node
     if model.backend == "ray" and environment.platform.kuberay is None:
         problems.add(at + ("backend",), "backend ray needs KubeRay on the cluster; set environment.platform.kuberay to its version")
@@ -323,7 +347,7 @@ def resolve_model(index: int, model: Model, refs: References, problems: Problems
 
     env = list(model.env)
     storage_uri = storage_key = storage_sa = pull_secret = source = None
-    if model.backend == "kserve":
+    if model.backend in ("kserve", "llm"):  # both fetch the model through KServe's storage initializer
         storage_uri = model.storage_uri
         if model.storage is not None:
             found = refs.storages.get(model.storage.name)
@@ -355,13 +379,17 @@ def resolve_model(index: int, model: Model, refs: References, problems: Problems
                 problems.add(at + ("gpu", "count"), f"{model.gpu.count} GPUs per replica, but pool '{pool.name}' nodes have {pool.gpus_per_node}; lower gpu.count, or spread a replica over pods with gpu.perPod (backend ray or a multiNode runtime)")
             elif over_node_size(pool, gpu.per_pod):
                 problems.add(at + ("gpu", "perPod"), f"{gpu.per_pod} GPUs per pod, but pool '{pool.name}' nodes have {pool.gpus_per_node}; lower gpu.perPod")
-    if runtime is not None:
+    if runtime is not None and model.backend != "llm":  # the llm backend's pools are checked in resolve/llm.py
         _check_gpus(model, gpu, multi_node, at, problems)
     _check_resources(model, at, problems)
-    autoscaling = resolve_autoscaling(model.scaling, _platform(model, mode, multi_node), at, problems)
+    if model.backend == "llm":
+        llm = resolve_llm(model, runtime, gpu, storage_uri, storage_key is not None, env, refs, at, problems) if runtime is not None and runtime.vllm is not None else None
+        autoscaling = llm.decode.autoscaling if llm else None
+    else:
+        llm, autoscaling = None, resolve_autoscaling(model.scaling, _platform(model, mode, multi_node), at, problems)
     if len(problems.items) != before:
         return None
-    capacity = model_capacity(model, runtime, gpu, refs.pools, environment.gpu_fit, multi_node, at, problems)
+    capacity = llm.decode.capacity if llm else model_capacity(model, runtime, gpu, refs.pools, environment.gpu_fit, multi_node, at, problems)
     if len(problems.items) != before:
         return None
     args: tuple[str, ...] = tuple(model.args)
@@ -396,6 +424,7 @@ def resolve_model(index: int, model: Model, refs: References, problems: Problems
         multi_node=(gpu.per_pod, gpu.pods_per_replica) if multi_node else None,
         container=container,
         ray=ray,
-        url=_url(model, mode, namespace, environment.cluster_domain),
+        url=llm_url(model.name, namespace, environment.cluster_domain) if llm else _url(model, mode, namespace, environment.cluster_domain),
         capacity=capacity,
+        llm=llm,
     )

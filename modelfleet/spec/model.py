@@ -170,7 +170,7 @@ class RayOptions(SpecModel):
     )
 
 
-Backend = Literal["kserve", "knative", "deployment", "ray"]
+Backend = Literal["kserve", "knative", "deployment", "ray", "llm"]
 
 
 class Model(SpecModel):
@@ -181,7 +181,8 @@ class Model(SpecModel):
     backend: Backend = Field(
         "kserve",
         description="kserve: an InferenceService on a runtime; knative: a Knative Service running the engine; "
-        "deployment: an apps/v1 Deployment + Service; ray: a RayService (Ray Serve LLM on a KubeRay cluster).",
+        "deployment: an apps/v1 Deployment + Service; ray: a RayService (Ray Serve LLM on a KubeRay cluster); "
+        "llm: a KServe LLMInferenceService (llm-d: scheduler, prefill/decode split, multi-node workers).",
     )
     display_name: str | None = Field(None, description="Display name (openshift.io/display-name).")
     format: str | None = Field(None, description="Model format, e.g. vLLM, sklearn, onnx, huggingface (kserve backend).")
@@ -227,6 +228,7 @@ class Model(SpecModel):
     )
     timeout_seconds: int | None = Field(None, ge=1, description="Request timeout in seconds (Knative and KServe).")
     ray: RayOptions = Field(default_factory=RayOptions, description="Head pod and upgrades of the ray backend.")
+    llm: LlmOptions | None = Field(None, description="Prefill/decode pools, router, presets, LoRA and KV offloading of the llm backend.")
     args: list[str] = Field(default_factory=list, description="Arguments for non-vLLM runtimes' containers.")
     env: list[EnvVar] = Field(default_factory=list, description="Extra environment of the serving container.")
     scaling: Scaling = Field(default_factory=Scaling, description="Replicas and autoscaling.")
@@ -253,3 +255,6 @@ class Model(SpecModel):
         return normalise_deployment_mode(self.deployment_mode)
 
 
+from modelfleet.spec.llm import LlmOptions  # noqa: E402  (spec/llm.py builds on the classes above)
+
+Model.model_rebuild()

@@ -10,6 +10,7 @@ from modelfleet.spec.gitops import GitOps
 from modelfleet.spec.gpu_pool import GpuPool
 from modelfleet.spec.image_build import ImageBuild
 from modelfleet.spec.model import Model
+from modelfleet.spec.llm import LlmPreset  # after model: spec/llm.py builds on spec/model.py
 from modelfleet.spec.ray_cluster import RayCluster
 from modelfleet.spec.runtime import Runtime
 from modelfleet.spec.storage import Storage
@@ -33,6 +34,10 @@ class StackSpec(SpecModel):
     )
     models: list[Model] = Field(default_factory=list, description="Served models.")
     ray_clusters: list[RayCluster] = Field(default_factory=list, description="Standalone KubeRay clusters.")
+    llm_presets: list[LlmPreset] = Field(
+        default_factory=list,
+        description="LLMInferenceServiceConfig presets (router, tracing) that models on the llm backend list in llm.presets.",
+    )
     gitops: GitOps | None = Field(
         None,
         description="Argo CD and/or Flux objects syncing this environment's rendered tree from the deploy branch, "

@@ -26,7 +26,7 @@ CONFIG = {
         "type": "array",
         "items": {"type": "string", "minLength": 1},
         "default": [],
-        "description": "Model sources (storageUri, --model / --model-id value, Ray model_source) allowed to run remote code; shell-style wildcards.",
+        "description": "Model sources (storageUri, LLMInferenceService model.uri, --model / --model-id value, Ray model_source) allowed to run remote code; shell-style wildcards.",
     },
 }
 FLAGS = ("--trust-remote-code", "--trust_remote_code")
@@ -72,6 +72,14 @@ def _isvc_sources(spec: dict) -> list[str]:
     return sources
 
 
+def _llm_sources(obj: KubeObject) -> list[str]:
+    """An LLMInferenceService's spec.model.uri, and the hub id of an hf:// one (as --model would name it)."""
+    uri = mapping(obj.spec.get("model")).get("uri") if obj.is_a(KSERVE, "LLMInferenceService") else None
+    if not isinstance(uri, str):
+        return []
+    return [uri, uri[len("hf://"):]] if uri.startswith("hf://") else [uri]
+
+
 def _through_mounts(paths: list[str], container: Container, pod_spec: dict) -> list[str]:
     """`pvc://<claim>/<path>` for local paths under a mounted PersistentVolumeClaim, so one allow-list
     entry covers a model whether KServe (storageUri) or a plain pod (--model /mnt/models/...) loads it."""
@@ -107,7 +115,7 @@ def _container_findings(obj: KubeObject, patterns: list[str]) -> Iterator[str]:
         for container in pod.containers:
             words = tokens(container)
             named = models(words, container)
-            sources = named + _through_mounts(named, container, pod.spec) + _isvc_sources(component)
+            sources = named + _through_mounts(named, container, pod.spec) + _isvc_sources(component) + _llm_sources(obj)
             for spelling in _spellings(container, words):
                 yield from _report(container.path, spelling, sources, patterns)
 

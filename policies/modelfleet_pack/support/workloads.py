@@ -3,13 +3,15 @@
 Paths are written as in the manifest (`spec.template.spec.containers[0]`), so messages point at the
 field to change. KServe's model spec (`spec.predictor.model`) and the legacy framework specs
 (`spec.predictor.sklearn`, ...) are containers of the predictor pod: KServe merges them into it.
+An LLMInferenceService's pod specs are `spec.template` / `spec.worker` (decode), `spec.prefill.template` /
+`spec.prefill.worker` and `spec.router.scheduler.template`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from .objects import KubeObject, items, mapping, whole_number
@@ -141,6 +143,37 @@ def _ray_pods(cluster: dict, base: str) -> Iterator[Pod]:
         yield Pod(path, spec, _containers(spec, path), replicas * hosts)
 
 
+def _llm_workload_pods(workload: dict, base: str) -> Iterator[Pod]:
+    """The pods of one LLMInferenceService workload (the main/decode one at `spec`, or `spec.prefill`): a pod per
+    replica from `template`, and with `worker` a LeaderWorkerSet of data / dataLocal (or pipeline) pods per replica."""
+    scaling = mapping(workload.get("scaling"))
+    if scaling:
+        scale = _scale(f"{base}.scaling.minReplicas", whole_number(scaling.get("minReplicas")), 1, "KServe default 1")
+        maximum = whole_number(scaling.get("maxReplicas")) or scale.minimum
+    else:
+        scale = _scale(f"{base}.replicas", whole_number(workload.get("replicas")), 1, "Kubernetes default 1")
+        maximum = scale.minimum
+    parallelism = mapping(workload.get("parallelism"))
+    data, local = whole_number(parallelism.get("data")), whole_number(parallelism.get("dataLocal"))
+    size = max((data or 1) // max(local or 1, 1), 1) if data or local else whole_number(parallelism.get("pipeline")) or 1
+    for key, count in (("template", maximum), ("worker", maximum * max(size - 1, 1))):
+        spec = workload.get(key)
+        if isinstance(spec, dict):
+            path = f"{base}.{key}"
+            yield Pod(path, spec, _containers(spec, path), count, scale if key == "template" else None)
+
+
+def _llmisvc_pods(obj: KubeObject) -> Iterator[Pod]:
+    yield from _llm_workload_pods(obj.spec, "spec")
+    prefill = obj.spec.get("prefill")
+    if isinstance(prefill, dict):
+        yield from _llm_workload_pods(prefill, "spec.prefill")
+    scheduler = mapping(mapping(obj.spec.get("router")).get("scheduler"))
+    if isinstance(scheduler.get("template"), dict):
+        path = "spec.router.scheduler.template"
+        yield Pod(path, scheduler["template"], _containers(scheduler["template"], path), whole_number(scheduler.get("replicas")) or 1)
+
+
 def _template_pod(obj: KubeObject, base: str, count: int, scale: Scale | None = None) -> Pod:
     spec = obj.spec
     for key in base.split(".")[1:]:
@@ -152,6 +185,10 @@ def pods(obj: KubeObject) -> Iterator[Pod]:
     """Every pod (or pod template) the object runs, in manifest order."""
     if obj.is_a(KSERVE, "InferenceService"):
         yield from _isvc_pods(obj)
+    elif obj.is_a(KSERVE, "LLMInferenceService"):
+        yield from _llmisvc_pods(obj)
+    elif obj.is_a(KSERVE, "LLMInferenceServiceConfig"):  # a preset: runs only inside the services that use it
+        yield from (replace(pod, pods_at_max_scale=0, scale=None, template=True) for pod in _llmisvc_pods(obj))
     elif obj.is_a(KSERVE, "ServingRuntime", "ClusterServingRuntime"):
         yield from _runtime_pods(obj)
     elif obj.is_a(KNATIVE, "Service"):
