@@ -262,6 +262,7 @@ def _summary_json(summary: Serving | None) -> dict[str, Any] | None:
     data.pop("key")
     data["engineOptions"] = [list(pair) for pair in summary.engine_options]
     data["autoscaling"] = [list(pair) for pair in summary.autoscaling]
+    data["traffic"] = [list(pair) for pair in summary.traffic]
     return data
 
 

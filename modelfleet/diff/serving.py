@@ -49,6 +49,7 @@ class Serving:
     storage: str | None
     kv_tokens: int | None = None         # estimated KV-cache capacity of one replica (modelfleet.io/kv-cache-tokens)
     max_concurrency: str | None = None   # full-length sequences it holds (modelfleet.io/max-concurrency)
+    traffic: tuple[tuple[str, str], ...] = ()  # KServe canary: ("canary" or "canary <name>", "<percent>%")
 
 
 SUMMARY_FIELDS = tuple(field.name for field in fields(Serving) if field.name != "key")
@@ -170,11 +171,23 @@ def _inference_service(obj: dict, key: ObjectKey, runtimes: dict[str, dict]) -> 
     autoscaling += [(field, json.dumps(predictor[field], sort_keys=True) if isinstance(predictor[field], (dict, list)) else str(predictor[field])) for field in ("scaleMetric", "scaleTarget", "containerConcurrency", "autoScaling") if field in predictor]
     storage = model.get("storageUri") or (json.dumps(model["storage"], sort_keys=True) if "storage" in model else None)
     version = model.get("runtimeVersion")
+    traffic, canary_gpus = _canary_traffic(obj, predictor)
     return Serving(
-        key, "kserve", per_replica * minimum, _times(per_replica, maximum), minimum, maximum,
-        runtime_name, version, _runtime_image(runtime, version) if runtime else model.get("image"),
-        _engine_options([engine]), tuple(sorted(autoscaling)), storage,
+        key, "kserve", per_replica * minimum + canary_gpus, None if maximum is None else per_replica * maximum + canary_gpus,
+        minimum, maximum, runtime_name, version, _runtime_image(runtime, version) if runtime else model.get("image"),
+        _engine_options([engine]), tuple(sorted(autoscaling)), storage, traffic=traffic,
     )  # fmt: skip
+
+
+def _canary_traffic(obj: dict, predictor: dict) -> tuple[tuple[tuple[str, str], ...], int]:
+    """The canary's share of requests, and the GPUs of Standard mode's canary predictors (fixed replicas)."""
+    traffic = [("canary", f"{predictor['canaryTrafficPercent']}%")] if "canaryTrafficPercent" in predictor else []
+    gpus = 0
+    for canary in map(_map, _list(_map(obj.get("spec")).get("canary"))):
+        candidate = _map(canary.get("predictor"))
+        traffic.append((f"canary {candidate.get('name')}", f"{canary.get('trafficPercent')}%"))
+        gpus += _gpus([_map(candidate.get("model")), *_list(candidate.get("containers"))]) * (_count(candidate.get("minReplicas"), 1) or 1)
+    return tuple(traffic), gpus
 
 
 def _knative_service(obj: dict, key: ObjectKey) -> Serving:

@@ -81,6 +81,8 @@ def serving_fields(before: Serving | None, after: Serving | None) -> tuple[Servi
     changed = [ServingField(label, old.get(label), new.get(label)) for label in dict(_describe(after or before)) if old.get(label) != new.get(label)]
     changed += _keyed("engine", before.engine_options if before else (), after.engine_options if after else ())
     changed += _keyed("autoscaling", before.autoscaling if before else (), after.autoscaling if after else ())
+    old_traffic, new_traffic = _joined(before.traffic if before else ()), _joined(after.traffic if after else ())
+    changed += [ServingField(name, old_traffic.get(name), new_traffic.get(name)) for name in sorted(set(old_traffic) | set(new_traffic)) if old_traffic.get(name) != new_traffic.get(name)]
     return tuple(changed)
 
 

@@ -16,8 +16,14 @@ PATCH_ANNOTATION = "modelfleet.io/patch"
 KV_TOKENS_ANNOTATION = "modelfleet.io/kv-cache-tokens"
 MAX_CONCURRENCY_ANNOTATION = "modelfleet.io/max-concurrency"
 
-MANAGED_LABELS = frozenset({PART_OF_LABEL[0], ENVIRONMENT_LABEL, MODEL_LABEL})
-MANAGED_ANNOTATIONS = frozenset({DEPLOYMENT_MODE_ANNOTATION, AUTOSCALER_CLASS_ANNOTATION, PATCH_ANNOTATION, KV_TOKENS_ANNOTATION, MAX_CONCURRENCY_ANNOTATION})
+AUTH_ANNOTATION = "security.opendatahub.io/enable-auth"         # OpenShift AI, Knative mode (models[].auth)
+AUTH_LABEL = "security.openshift.io/enable-authentication"      # OpenShift AI, Standard mode (models[].auth)
+PROMETHEUS_ANNOTATION = "serving.kserve.io/enable-prometheus-scraping"  # models[].metrics
+METRIC_AGGREGATION_ANNOTATION = "serving.kserve.io/enable-metric-aggregation"
+
+MANAGED_LABELS = frozenset({PART_OF_LABEL[0], ENVIRONMENT_LABEL, MODEL_LABEL, AUTH_LABEL})
+MANAGED_ANNOTATIONS = frozenset({DEPLOYMENT_MODE_ANNOTATION, AUTOSCALER_CLASS_ANNOTATION, PATCH_ANNOTATION, KV_TOKENS_ANNOTATION, MAX_CONCURRENCY_ANNOTATION,
+                                 AUTH_ANNOTATION, PROMETHEUS_ANNOTATION, METRIC_AGGREGATION_ANNOTATION})
 MANAGED_ANNOTATION_PREFIXES = (f"{KNATIVE_AUTOSCALING}/",)
 """Keys under these prefixes are compiled from models[].scaling."""
 

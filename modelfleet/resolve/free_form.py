@@ -27,7 +27,7 @@ def metadata_problems(values: Mapping[str, str], at: tuple, annotations: bool, p
     kind = "annotation" if annotations else "label"
     for key, value in values.items():
         if managed_key(key, annotations):
-            problems.add(at + (key,), f"{key} is {'an' if annotations else 'a'} {kind} modelfleet sets itself; remove it and use the typed setting it stands for (deploymentMode, scaling, ...)")
+            problems.add(at + (key,), f"{key} is {'an' if annotations else 'a'} {kind} modelfleet sets itself; remove it and use the typed setting it stands for (deploymentMode, scaling, auth, metrics, ...)")
         why = credential(key, value)
         if why is not None:
             problems.add(at + (key,), f"the {kind} {key} has a literal value and {why}; it would be written into every manifest and diff: remove it, or reference a Secret")
