@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 
 import pytest
 from pydantic import ValidationError
@@ -16,8 +19,10 @@ from modelfleet.resolve.engine_args import (
     vllm_engine_kwargs_problems,
     vllm_option_problems,
 )
-from modelfleet.catalog.engine_flags import VLLM_FLAGS, VLLM_KV_CACHE_DTYPES, VLLM_QUANTIZATION, release
+from modelfleet.catalog.engine_cli_flags import engine_cli_flags
+from modelfleet.catalog.engine_flags import TGI_FLAGS, VLLM_FLAGS, VLLM_KV_CACHE_DTYPES, VLLM_QUANTIZATION, release
 from modelfleet.spec.engine import EngineOptions, TgiOptions
+from tests.conftest import ROOT
 from tests.test_spec_errors import problems_of
 
 
@@ -206,10 +211,10 @@ def test_spec_accepts_every_known_value_and_rejects_others():
     ("0.8.3", ["--max-log-len", "-1", "--speculative-model=[ngram]"], [(("extraArgs", 2), "--speculative-model was removed in vLLM 0.8.3 (the runtime pins 0.8.3); use the typed speculative option (compiled to --speculative-config from vLLM 0.8.2)")]),
     ("0.8.2", ["-dp", "2"], [(("extraArgs", 0), "-dp needs vLLM 0.8.3 or later (the runtime pins 0.8.2); pin vLLM 0.8.3 or later, or remove it")]),
     ("0.6.1", ["--engine-use-ray"], []),
-    ("0.6.1.post2", ["--engine-use-ray"], [(("extraArgs", 0), "--engine-use-ray was removed in vLLM 0.6.1.post2 (the runtime pins 0.6.1.post2); remove it")]),
+    ("0.6.1.post1", ["--engine-use-ray"], [(("extraArgs", 0), "--engine-use-ray was removed in vLLM 0.6.1.post1 (the runtime pins 0.6.1.post1); remove it")]),
     ("0.18.0", ["--swap_space=4"], [(("extraArgs", 0), "--swap-space was removed in vLLM 0.18.0 (the runtime pins 0.18.0); remove it (the V1 engine does not swap)")]),
     ("0.5.0", ["--max_log_len=10"], [(("extraArgs", 0), "vLLM 0.5.0 accepts only dashed flag names; write --max-log-len")]),
-    ("0.5.1", ["--max_log_len=10", "--some-future-flag"], []),
+    ("0.5.1", ["--max_log_len=10"], []),
 ])
 def test_extra_args_flags_checked_against_the_release(version, extra, problems):
     assert vllm_option_problems(vllm(extraArgs=extra), version) == problems
@@ -285,7 +290,9 @@ def test_tgi_options_and_values_older_releases_lack():
     assert tgi_option_problems(tgi(extraArgs=["--enable-cuda-graphs"]), "2.0.0") == [
         (("extraArgs", 0), "--enable-cuda-graphs was removed in TGI 2.0.0 (the runtime pins 2.0.0); use --cuda-graphs (a list of batch sizes, 0 disables)"),
     ]
-    assert tgi_option_problems(tgi(extraArgs=["--max_input_tokens=5"]), "1.4.0") == []  # not a TGI flag spelling the facts know
+    assert tgi_option_problems(tgi(extraArgs=["--max_input_tokens=5"]), "2.0.0") == [
+        (("extraArgs", 0), "--max_input_tokens is not a flag of TGI 2.0.0; did you mean --max-input-tokens?"),
+    ]
 
 
 def test_tgi_options_its_launcher_refuses_together():
@@ -368,3 +375,100 @@ def test_a_flag_a_typed_option_sets_is_refused_in_extra_args(extra, problem):
 def test_a_flag_tgi_options_set_is_refused_in_extra_args():
     options = TgiOptions.model_validate({"maxTotalTokens": 4096, "extraArgs": ["--max-total-tokens", "8192"]})
     assert tgi_option_problems(options, "2.4.0") == [(("extraArgs", 0), "--max-total-tokens is already set by the typed option maxTotalTokens; remove it from extraArgs and keep maxTotalTokens")]
+
+
+@pytest.mark.parametrize(("version", "extra", "problems"), [
+    ("0.28.0", ["--max-modle-len", "8192"], [(("extraArgs", 0), "--max-modle-len is not a flag of vLLM 0.28.0; did you mean --max-model-len?")]),
+    ("0.28.0", ["--max_modle_len=8192"], [(("extraArgs", 0), "--max-modle-len is not a flag of vLLM 0.28.0; did you mean --max-model-len?")]),
+    ("0.28.0", ["--no-such-flag"], [(("extraArgs", 0), "--no-such-flag is not a flag of vLLM 0.28.0; remove it")]),
+    ("0.28.0", ["-tp2"], [(("extraArgs", 0), "-tp2 is not a flag of vLLM 0.28.0; did you mean -tp?")]),
+    ("0.28.0", ["--kv-cache-memory", "1G"], [(("extraArgs", 0), "--kv-cache-memory is not a flag of vLLM 0.28.0; did you mean --kv-cache-memory-bytes?")]),
+    # a flag of newer releases only (0.10.1.1 is a release of its own, newer than 0.10.1)
+    ("0.10.1", ["--h11-max-header-count=64"], [(("extraArgs", 0), "--h11-max-header-count needs vLLM 0.10.1.1 or later (the runtime pins 0.10.1); pin vLLM 0.10.1.1 or later, or remove it")]),
+    ("0.10.1.1", ["--h11-max-header-count=64"], []),
+    # a flag of older releases only
+    ("0.6.0", ["--image-input-type=pixel_values"], [(("extraArgs", 0), "--image-input-type was removed in vLLM 0.5.1 (the runtime pins 0.6.0); remove it or pin vLLM older than 0.5.1")]),
+    # dotted JSON keys name their flag from 0.9.0; before, the whole name is unknown
+    ("0.9.0", ["--speculative-config.method", "ngram"], []),
+    ("0.8.5", ["--speculative-config.method", "ngram"], [(("extraArgs", 0), "--speculative-config.method is not a flag of vLLM 0.8.5; did you mean --speculative-config?")]),
+])
+def test_extra_args_unknown_to_the_pinned_release_are_refused(version, extra, problems):
+    assert vllm_option_problems(vllm(extraArgs=extra), version) == problems
+
+
+@pytest.mark.parametrize(("version", "extra"), [
+    ("0.28.0", ["--disable-log-stats", "--max-num-seqs", "8", "--seed=-1", "--uvicorn-log-level", "warning"]),
+    ("0.4.1", ["--enforce-eager", "--disable-custom-all-reduce", "-q", "awq"]),
+    ("0.28.0", ["--no-enforce-eager", "-O3", "--compilation_config.cudagraph_mode=PIECEWISE", "-asc", "2", "--grpc"]),
+    ("0.11.0", ["-O", "3", "--guided-decoding-backend", "xgrammar"]),  # still accepted, deprecated, in 0.11.x
+])
+def test_rarely_used_flags_of_the_pinned_release_are_accepted(version, extra):
+    assert vllm_option_problems(vllm(extraArgs=extra), version) == []
+
+
+@pytest.mark.parametrize("version", ["0.4.0", "0.3.3", "0.28.1", "0.29.0", "1.0.0"])
+def test_unknown_flags_pass_on_releases_outside_the_flag_table(version):
+    assert vllm_option_problems(vllm(extraArgs=["--no-such-flag", "--max-modle-len=1"]), version) == []
+
+
+def test_known_flag_history_still_applies_outside_the_flag_table():
+    assert vllm_option_problems(vllm(extraArgs=["--speculative-model=x"]), "0.29.0") == [
+        (("extraArgs", 0), "--speculative-model was removed in vLLM 0.8.3 (the runtime pins 0.29.0); use the typed speculative option (compiled to --speculative-config from vLLM 0.8.2)"),
+    ]
+    assert tgi_option_problems(tgi(extraArgs=["--speculate=2"]), "1.2.0") == [
+        (("extraArgs", 0), "--speculate needs TGI 1.3.0 or later (the runtime pins 1.2.0); pin TGI 1.3.0 or later, or remove it"),
+    ]
+
+
+@pytest.mark.parametrize(("version", "extra", "problems"), [
+    ("1.4.0", ["--max-concurent-requests", "9"], [(("extraArgs", 0), "--max-concurent-requests is not a flag of TGI 1.4.0; did you mean --max-concurrent-requests?")]),
+    ("3.3.7", ["--no-such-flag"], [(("extraArgs", 0), "--no-such-flag is not a flag of TGI 3.3.7; remove it")]),
+    ("3.2.1", ["-g", "30"], [(("extraArgs", 0), "-g needs TGI 3.2.2 or later (the runtime pins 3.2.1); pin TGI 3.2.2 or later, or remove it")]),
+    ("3.3.7", ["-g", "30", "-p8080", "--sharded=false", "--ngrok-edge", "e", "--cuda-memory-fraction", "0.9"], []),
+    ("1.3.4", ["--no-such-flag"], []),  # older than the releases read
+    ("3.4.0", ["--no-such-flag"], []),  # newer than the releases read
+])
+def test_tgi_extra_args_checked_against_the_release_flag_table(version, extra, problems):
+    assert tgi_option_problems(tgi(extraArgs=extra), version) == problems
+
+
+def test_flag_table_agrees_with_the_known_flag_history():
+    """engine_flags and the complete tables are facts about the same releases: every span agrees on every release read."""
+    for flags, table in ((VLLM_FLAGS, engine_cli_flags()["vllm"]), (TGI_FLAGS, engine_cli_flags()["tgi"])):
+        for flag, span in flags.items():
+            assert [version for version in table.releases if span.covers(version) != table.has(flag, version)] == [], flag
+
+
+def test_flag_table_covers_the_releases_read():
+    vllm_table, tgi_table = engine_cli_flags()["vllm"], engine_cli_flags()["tgi"]
+    assert (vllm_table.releases[0], vllm_table.releases[-1], len(vllm_table.releases)) == ("0.4.1", "0.28.0", 72)
+    assert (tgi_table.releases[0], tgi_table.releases[-1], len(tgi_table.releases)) == ("1.4.0", "3.3.7", 35)
+    assert list(vllm_table.releases) == sorted(vllm_table.releases, key=release)
+
+
+def _validate(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "modelfleet.cli", "validate", *args], cwd=ROOT, capture_output=True, text=True)
+
+
+def test_the_example_stacks_validate():
+    result = _validate()
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_misspelt_extra_arg_is_reported_where_the_stack_declares_it(tmp_path):
+    for name in ("stacks", "policies", "runtime-image"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    stack = tmp_path / "stacks" / "Pulumi.dev.yaml"
+    text = stack.read_text()
+    for typed in ("engine: {tensorParallelSize: 2, maxModelLen: 4096", "tgi: {numShard: 2, maxBatchSize: 16"):
+        assert typed in text
+    text = text.replace("engine: {tensorParallelSize: 2, maxModelLen: 4096", 'engine: {tensorParallelSize: 2, maxModelLen: 4096, extraArgs: ["--enforce-eagr"]')
+    stack.write_text(text.replace("tgi: {numShard: 2, maxBatchSize: 16", 'tgi: {numShard: 2, maxBatchSize: 16, extraArgs: ["--max-concurent-requests", "9"]'))
+    lines = stack.read_text().splitlines()
+    vllm_line, vllm_column = next((number, line.index('"--enforce-eagr') + 1) for number, line in enumerate(lines, 1) if "--enforce-eagr" in line)
+    tgi_line, tgi_column = next((number, line.index('"--max-concurent') + 1) for number, line in enumerate(lines, 1) if "--max-concurent" in line)
+    result = _validate("dev", "--project", str(tmp_path))
+    assert result.returncode == 1
+    assert f"stacks/Pulumi.dev.yaml:{vllm_line}:{vllm_column}: models[1].engine.extraArgs[0]: --enforce-eagr is not a flag of vLLM 0.6.3; did you mean --enforce-eager?" in result.stderr
+    assert f"stacks/Pulumi.dev.yaml:{tgi_line}:{tgi_column}: models[5].tgi.extraArgs[0]: --max-concurent-requests is not a flag of TGI 2.0.4; did you mean --max-concurrent-requests?" in result.stderr

@@ -3,7 +3,9 @@
 Every fact here is taken from ../shared/reference/engine-flags.md (gathered from the release sources of
 vLLM 0.4.1 .. 0.33.0 and TGI 1.0 .. 3.3.7). A `Span` says which releases have a flag or a value:
 `introduced` None means "present in the oldest release read", `removed` None "still in the newest".
-Flags and values whose history the reference does not give are left out rather than guessed.
+Flags and values whose history the reference does not give are left out rather than guessed. Two flag spans
+follow the release sources read for engine_cli_flags where the reference differs: --engine-use-ray is already
+gone in 0.6.1.post1, and --guided-decoding-backend is still accepted (deprecated) in 0.11.x.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_RELEASE = re.compile(r"^v?([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(?:\.post([0-9]+))?")
+_RELEASE = re.compile(r"^v?([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(?:\.(?:post)?([0-9]+))?")
 
 
 def release(version: str) -> tuple[int, ...]:
-    """A comparable release: '0.6.3.post1' -> (0, 6, 3, 1), 'v0.8' -> (0, 8, 0, 0); pre-releases count as the release."""
+    """A comparable release: '0.6.3.post1' -> (0, 6, 3, 1), '0.10.1.1' -> (0, 10, 1, 1), 'v0.8' -> (0, 8, 0, 0);
+    pre-releases count as the release."""
     found = _RELEASE.match(version)
     return tuple(int(part or 0) for part in found.groups()) if found else (0, 0, 0, 0)
 
@@ -88,7 +91,7 @@ VLLM_FLAGS: dict[str, Span] = {
     "--disable-log-requests": Span(removed="0.17.0", instead="remove it (request logging is off by default from vLLM 0.10.1)"),
     "--enable-log-requests": Span("0.10.1"),
     "--no-enable-log-requests": Span("0.10.1"),
-    "--guided-decoding-backend": Span(removed="0.11.0", instead="use --structured-outputs-config '{\"backend\": ...}'"),
+    "--guided-decoding-backend": Span(removed="0.12.0", instead="use --structured-outputs-config '{\"backend\": ...}'"),
     "--tool-call-parser": Span("0.6.0"),
     "--enable-auto-tool-choice": Span("0.6.0"),
     "--reasoning-parser": Span("0.7.1"),
@@ -97,7 +100,7 @@ VLLM_FLAGS: dict[str, Span] = {
     "--api-server-count": Span("0.9.1"),
     "--performance-mode": Span("0.17.0"),
     "--worker-use-ray": Span(removed="0.7.0", instead="use distributedExecutorBackend: ray"),
-    "--engine-use-ray": Span(removed="0.6.1.post2", instead="remove it"),
+    "--engine-use-ray": Span(removed="0.6.1.post1", instead="remove it"),
 }
 
 VLLM_FRONTEND_FLAGS = frozenset({"--lora-modules"})
@@ -111,6 +114,9 @@ VLLM_KEY_VALUE_DICTS = {"--limit-mm-per-prompt": Span(removed="0.8.5")}
 
 VLLM_DASHED_NAMES_ONLY = Span(removed="0.5.1")
 """Releases that reject `--max_model_len`: underscores and dashes are interchangeable from 0.5.1."""
+
+VLLM_DOTTED_KEYS = Span("0.9.0")
+"""Releases that take one key of a JSON flag as its own argument (`--speculative-config.method ngram`)."""
 
 VLLM_SPECULATION_NEEDS_V2_BLOCK_MANAGER = Span(removed="0.6.3")
 """Releases where speculative decoding needs --use-v2-block-manager (it is the default from 0.6.3)."""

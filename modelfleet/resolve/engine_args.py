@@ -7,10 +7,12 @@ facts in engine_flags, so what is compiled and what is checked cannot drift apar
 
 from __future__ import annotations
 
+import difflib
 import json
 import posixpath
 from dataclasses import dataclass
 
+from modelfleet.catalog.engine_cli_flags import FlagTable, engine_cli_flags
 from modelfleet.catalog.engine_flags import (
     TGI_DTYPE_WITH_QUANTIZE,
     TGI_FIXED_TOKEN_DEFAULTS,
@@ -20,6 +22,7 @@ from modelfleet.catalog.engine_flags import (
     TGI_TOKEN_DEFAULTS,
     VLLM_BITSANDBYTES_NEEDS_LOAD_FORMAT,
     VLLM_DASHED_NAMES_ONLY,
+    VLLM_DOTTED_KEYS,
     VLLM_FALSE_AS_VALUE,
     VLLM_FLAGS,
     VLLM_FRONTEND_FLAGS,
@@ -209,10 +212,33 @@ SHORT_FLAGS = {"-tp": "--tensor-parallel-size", "-pp": "--pipeline-parallel-size
 """vLLM's one-letter aliases of flags that typed options set."""
 
 
-def _extra_arg_problems(extra_args: list[str], flags: dict[str, Span], engine: str, version: str, settings: list[_Setting],
-                        dashed_only: Span | None = None) -> list[Problem]:
+def _table_problem(flag: str, table: FlagTable, engine: str, version: str, dotted_keys: Span | None) -> str | None:
+    """Why the pinned release has no flag `flag`, from its complete flag table; None when it has it, or when the
+    table has no facts for the release (nothing is refused on a release that was not read).
+
+    `-O3` counts as `-O` (a one-letter flag takes its value attached); `--x.key` as `--x` where `dotted_keys`
+    covers the release. Abbreviations, which vLLM's parser accepts, are refused: one breaks as soon as a release
+    adds a flag that starts the same."""
+    if not table.covers(version):
+        return None
+    name = flag.split(".", 1)[0] if dotted_keys is not None and dotted_keys.covers(version) else flag
+    if table.has(name, version) or (not name.startswith("--") and table.has(name[:2], version)):
+        return None
+    spans = table.spans.get(name)
+    if spans:
+        later = [span for span in spans if release(span.introduced) > release(version)]
+        return _availability(later[0] if later else spans[-1], name, engine, version)
+    close = difflib.get_close_matches(name.replace("_", "-"), table.flags_of(version), n=1)
+    fix = f"did you mean {close[0]}?" if close else "remove it"
+    return f"{name} is not a flag of {engine} {version}; {fix}"
+
+
+def _extra_arg_problems(extra_args: list[str], flags: dict[str, Span], table: FlagTable, engine: str, version: str,
+                        settings: list[_Setting], dashed_only: Span | None = None,
+                        dotted_keys: Span | None = None) -> list[Problem]:
     """Flags among extraArgs the pinned version does not have, or that a typed option already sets (the engine
-    would take whichever comes last); `dashed_only`: releases that reject '_' in names."""
+    would take whichever comes last). Flags whose history is known (`flags`) get its message and fix; any other
+    is checked against the release's complete `table`. `dashed_only`: releases that reject '_' in names."""
     problems: list[Problem] = []
     typed = {setting.flag: _option_name(setting.path) for setting in settings}
     for index, flag in _extra_arg_flags(extra_args):
@@ -227,7 +253,10 @@ def _extra_arg_problems(extra_args: list[str], flags: dict[str, Span], engine: s
         if option is not None:
             problems.append((("extraArgs", index), f"{flag} is already set by the typed option {option}; remove it from extraArgs and keep {option}"))
             continue
-        message = _availability(flags[name], name, engine, version) if name in flags else None
+        if name in flags:
+            message = _availability(flags[name], name, engine, version)
+        else:
+            message = _table_problem(name, table, engine, version, dotted_keys)
         if message is not None:
             problems.append((("extraArgs", index), message))
     return problems
@@ -246,7 +275,8 @@ def vllm_option_problems(options: EngineOptions, engine_version: str) -> list[Pr
             larger = [value for value in allowed if value > rank]
             fix = f"set maxLoraRank to {larger[0]}" if larger else f"lower maxLoraRank to {allowed[-1]}"
             problems.append((("lora", "maxLoraRank"), f"vLLM {engine_version} accepts max LoRA ranks {', '.join(map(str, allowed))}, not {rank}; {fix}"))
-    return problems + _extra_arg_problems(options.extra_args, VLLM_FLAGS, "vLLM", engine_version, settings, VLLM_DASHED_NAMES_ONLY)
+    return problems + _extra_arg_problems(options.extra_args, VLLM_FLAGS, engine_cli_flags()["vllm"], "vLLM", engine_version,
+                                          settings, VLLM_DASHED_NAMES_ONLY, VLLM_DOTTED_KEYS)
 
 
 # vLLM's weight-only kernels read the quantization_config a checkpoint was saved with; a checkpoint of another
@@ -328,4 +358,4 @@ def tgi_option_problems(options: TgiOptions, tgi_version: str) -> list[Problem]:
     problems += _ordered_limits(options, tgi_version, "maxInputTokens", "maxTotalTokens", strict=True)
     if TGI_PREFILL_MUST_HOLD_INPUT.covers(tgi_version):
         problems += _ordered_limits(options, tgi_version, "maxInputTokens", "maxBatchPrefillTokens", strict=False)
-    return problems + _extra_arg_problems(options.extra_args, TGI_FLAGS, "TGI", tgi_version, settings)
+    return problems + _extra_arg_problems(options.extra_args, TGI_FLAGS, engine_cli_flags()["tgi"], "TGI", tgi_version, settings)
