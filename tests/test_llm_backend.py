@@ -172,6 +172,7 @@ def test_every_rule_is_a_located_error_reported_at_once(project):
         "stacks/Pulumi.dev.yaml:13:7: models[0].containerConcurrency: containerConcurrency is not an LLMInferenceService setting; remove it",
         "stacks/Pulumi.dev.yaml:14:16: models[0].engine.tensorParallelSize: on the llm backend use llm.parallelism.tensor (KServe's preset passes --tensor-parallel-size from it); remove engine.tensorParallelSize",
         "stacks/Pulumi.dev.yaml:14:51: models[0].engine.extraArgs[0]: KServe's preset sets --port from the LLMInferenceService; remove it (use engine.servedModelName, llm.parallelism or llm.lora)",
+        "stacks/Pulumi.dev.yaml:14:66: models[0].engine.extraArgs[1]: --kv-transfer-config needs vLLM 0.6.5 or later (the runtime pins 0.6.3); pin vLLM 0.6.5 or later, or remove it",
         "stacks/Pulumi.dev.yaml:14:66: models[0].engine.extraArgs[1]: --kv-transfer-config is set by the prefill/decode split or llm.kvCacheOffloading; remove it",
         "stacks/Pulumi.dev.yaml:15:33: models[0].scaling.maxReplicas: replicas 1..3 need an autoscaler: set autoscaler hpa or keda (WVA), or maxReplicas equal to minReplicas",
         "stacks/Pulumi.dev.yaml:17:23: models[0].llm.parallelism.tensor: KServe's single-node preset runs one engine with --tensor-parallel-size 1 on a pod of 2 GPU(s); set tensor to 2, or gpu.count to 1",

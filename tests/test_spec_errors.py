@@ -279,14 +279,15 @@ def test_credentials_in_arguments_and_labels_and_managed_keys_are_refused(projec
               annotations: {{serving.kserve.io/deploymentMode: Standard, autoscaling.knative.dev/max-scale: "9", example.com/owner: ml}}
         """)
     assert found == [
-        "stacks/Pulumi.dev.yaml:4:14: environment.labels.modelfleet.io/environment: modelfleet.io/environment is a label modelfleet sets itself; remove it and use the typed setting it stands for (deploymentMode, scaling, ...)",
+        "stacks/Pulumi.dev.yaml:4:14: environment.labels.modelfleet.io/environment: modelfleet.io/environment is a label modelfleet sets itself; remove it and use the typed setting it stands for (deploymentMode, scaling, auth, metrics, ...)",
         "stacks/Pulumi.dev.yaml:5:19: environment.annotations.example.com/deploy-token: the annotation example.com/deploy-token has a literal value and its name says it is a credential; it would be written into every manifest and diff: remove it, or reference a Secret",
         "stacks/Pulumi.dev.yaml:9:32: models[0].engine.extraArgs[1]: --api-key has a literal value, which would be written into every manifest and diff; set the environment variable VLLM_API_KEY from a Secret (env: VLLM_API_KEY with secretKeyRef) and drop the flag",
         "stacks/Pulumi.dev.yaml:9:45: models[0].engine.extraArgs[2]: --hf-token has a literal value, which would be written into every manifest and diff; set the environment variable HF_TOKEN from a Secret (env: HF_TOKEN with secretKeyRef) and drop the flag",
+        "stacks/Pulumi.dev.yaml:9:45: models[0].engine.extraArgs[2]: --hf-token needs vLLM 0.8.4 or later (the runtime pins 0.6.3); pin vLLM 0.8.4 or later, or remove it",
         "stacks/Pulumi.dev.yaml:9:92: models[0].engine.extraArgs[5]: this argument looks like a random token; it would be written into every manifest and diff: set it from a Secret instead (env with secretKeyRef)",
         "stacks/Pulumi.dev.yaml:10:16: models[0].labels.release: the label release has a literal value and its value looks like a random token; it would be written into every manifest and diff: remove it, or reference a Secret",
-        "stacks/Pulumi.dev.yaml:11:21: models[0].annotations.serving.kserve.io/deploymentMode: serving.kserve.io/deploymentMode is an annotation modelfleet sets itself; remove it and use the typed setting it stands for (deploymentMode, scaling, ...)",
-        "stacks/Pulumi.dev.yaml:11:65: models[0].annotations.autoscaling.knative.dev/max-scale: autoscaling.knative.dev/max-scale is an annotation modelfleet sets itself; remove it and use the typed setting it stands for (deploymentMode, scaling, ...)",
+        "stacks/Pulumi.dev.yaml:11:21: models[0].annotations.serving.kserve.io/deploymentMode: serving.kserve.io/deploymentMode is an annotation modelfleet sets itself; remove it and use the typed setting it stands for (deploymentMode, scaling, auth, metrics, ...)",
+        "stacks/Pulumi.dev.yaml:11:65: models[0].annotations.autoscaling.knative.dev/max-scale: autoscaling.knative.dev/max-scale is an annotation modelfleet sets itself; remove it and use the typed setting it stands for (deploymentMode, scaling, auth, metrics, ...)",
     ]
     assert not any(secret in line for line in found for secret in ("not-shown", RANDOM_KEY))
 
