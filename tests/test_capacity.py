@@ -86,8 +86,9 @@ def test_every_example_model_on_a_gpu_is_checked(capsys):
     assert main(["capacity", "--project", str(ROOT), "--format", "json"]) == 0
     document = json.loads(capsys.readouterr().out)
     unchecked = [(env["environment"], model["model"]) for env in document["environments"] for model in env["models"] if not model["checked"]]
-    assert unchecked == []
+    assert unchecked == [("staging", "llama-70b-service")]  # its own Ray Serve application decides its parallelism
     staging = next(env for env in document["environments"] if env["environment"] == "staging")
-    assert {model["model"]: model["gpusPerEngine"] for model in staging["models"]} == {
+    assert {model["model"]: model.get("gpusPerEngine") for model in staging["models"]} == {
         "granite": 1, "llama-vllm": 1, "qwen": 1, "vllm-llama": 4, "tgi-mistral": 2, "llama-70b-mn": 8, "llama-70b": 32, "llama-pd": 1,
+        "llama-70b-service": None, "llama-ngram": 1, "llama-draft": 1, "qwen2-vl": 1,
     }

@@ -394,3 +394,38 @@ def test_a_change_that_stops_fitting_is_an_error_of_the_head_side(repo, capsys):
     err = capsys.readouterr().err
     assert "models[1].gpu: llama-3-8b 16-bit weights take 14.96 GiB on each of its 1 GPU(s)" in err
     assert err.rstrip().endswith("diff failed: a side could not be compiled or read")
+
+
+# --- KServe canary traffic --------------------------------------------------------------------------------
+
+
+def _canary_tree(root: Path, knative_percent: int, standard_percent: int) -> Path:
+    """A rendered dev tree with a Knative-mode canary (canaryTrafficPercent) and a Standard-mode one (spec.canary[])."""
+    tree = root / "dev"
+    tree.mkdir(parents=True)
+    (tree / ".modelfleet-rendered").write_text("")
+    model = {"modelFormat": {"name": "sklearn"}, "runtime": "kserve-sklearnserver", "storageUri": "gs://models/iris/2"}
+    knative = {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService", "metadata": {"name": "iris", "namespace": "ml-dev"},
+               "spec": {"predictor": {"canaryTrafficPercent": knative_percent, "model": model}}}
+    standard = {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
+                "metadata": {"name": "iris-raw", "namespace": "ml-dev", "annotations": {"serving.kserve.io/deploymentMode": "Standard"}},
+                "spec": {"predictor": {"model": model}, "canary": [{"trafficPercent": standard_percent, "predictor": {"name": "next", "model": {"name": "kserve-container", **model}}}]}}
+    for obj in (knative, standard):
+        (tree / f"inferenceservice.serving.kserve.io_ml-dev_{obj['metadata']['name']}.yaml").write_text(json.dumps(obj))
+    return root
+
+
+def test_a_canary_traffic_shift_is_shown_as_such_in_text_markdown_and_json(tmp_path, capsys):
+    base, head = str(_canary_tree(tmp_path / "base", 10, 20)), str(_canary_tree(tmp_path / "head", 50, 100))
+    assert main(["diff", base, head, "--project", str(ROOT), "--no-policy"]) == 2
+    text = capsys.readouterr().out
+    assert "    canary: 10% → 50%" in text and "    canary next: 20% → 100%" in text
+    assert main(["diff", base, head, "--project", str(ROOT), "--no-policy", "--format", "markdown"]) == 2
+    markdown = capsys.readouterr().out
+    assert "| InferenceService ml-dev/iris | canary | `10%` | `50%` |" in markdown
+    assert "| InferenceService ml-dev/iris-raw | canary next | `20%` | `100%` |" in markdown
+    assert main(["diff", base, head, "--project", str(ROOT), "--no-policy", "--format", "json"]) == 2
+    [environment] = json.loads(capsys.readouterr().out)["environments"]
+    fields = {change["after"]["traffic"][0][0]: change["fields"] for change in environment["serving"]}
+    assert fields == {"canary": [{"label": "canary", "old": "10%", "new": "50%"}],
+                      "canary next": [{"label": "canary next", "old": "20%", "new": "100%"}]}

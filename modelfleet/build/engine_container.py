@@ -2,35 +2,47 @@
 
 from __future__ import annotations
 
-from modelfleet.plan import SERVING_PORT, ModelPlan
+from modelfleet.plan import ModelPlan
 from modelfleet.build.metadata import env_vars
-from modelfleet.build.pod import container_resources, gpu_scheduling, http_probe, pod_volumes
+from modelfleet.build.pod import (container_probes, container_resources, container_security, home_env, image_pull_secrets,
+                                  pod_scheduling, pod_security, pod_volumes)
 
 
 def engine_pod_spec(model: ModelPlan, *, named_port: bool) -> tuple[dict, dict]:
     """(container, pod spec without containers). Knative forbids port names other than http1/h2c: named_port=False."""
     engine = model.container
+    settings = model.pod
     container: dict = {"name": engine.engine, "image": engine.image}
     if engine.command:
         container["command"] = list(engine.command)
     container["args"] = list(engine.args)
-    if engine.env:
-        container["env"] = env_vars(engine.env)
-    port: dict = {"containerPort": SERVING_PORT, "protocol": "TCP"}
+    env = env_vars(engine.env)
+    env += home_env(settings, env)
+    if env:
+        container["env"] = env
+    port: dict = {"containerPort": engine.port, "protocol": "TCP"}
     if named_port:
         port = {"name": "http", **port}
     container["ports"] = [port]
-    container["readinessProbe"] = http_probe("http" if named_port else SERVING_PORT, period=10, failures=3, initial_delay=5)
+    container.update(container_probes(settings, "http" if named_port else engine.port))
     resources = container_resources(model.spec.resources, model.gpu)
     if resources:
         container["resources"] = resources
-    volumes, mounts = pod_volumes(model.shared_memory, engine.model_claim)
+    volumes, mounts = pod_volumes(model.shared_memory, engine.model_claim, settings, engine.model_dir)
     if mounts:
         container["volumeMounts"] = mounts
+    security = container_security(settings)
+    if security:
+        container["securityContext"] = security
     pod: dict = {}
     if model.service_account_name is not None:
         pod["serviceAccountName"] = model.service_account_name
-    pod.update(gpu_scheduling(model.gpu))
+    pulls = image_pull_secrets(settings)
+    if pulls:
+        pod["imagePullSecrets"] = pulls
+    pod.update(pod_scheduling(model.gpu, settings))
+    if pod_security(settings):
+        pod["securityContext"] = pod_security(settings)
     if volumes:
         pod["volumes"] = volumes
     return container, pod

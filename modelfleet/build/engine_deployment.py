@@ -6,25 +6,24 @@ from modelfleet.plan import EnvironmentPlan, ModelPlan
 from modelfleet.build.engine_container import engine_pod_spec
 from modelfleet.plan.metadata_keys import MODEL_LABEL
 from modelfleet.build.metadata import capacity_annotations, object_metadata
-from modelfleet.build.pod import http_probe
-
-SERVICE_PORT = 80
-STARTUP_BUDGET_SECONDS = 1800  # large models take minutes to load; the startup probe allows half an hour
+from modelfleet.build.pod import rolling_update
 
 
 def build_deployment(model: ModelPlan, env: EnvironmentPlan) -> dict:
     spec = model.spec
     container, pod = engine_pod_spec(model, named_port=True)
-    container["startupProbe"] = http_probe("http", period=10, failures=STARTUP_BUDGET_SECONDS // 10)
     selector = {MODEL_LABEL: model.name}
     template_labels = {**dict(env.labels), **dict(spec.labels), **selector}
+    deployment_spec: dict = {"replicas": model.autoscaling.min_replicas, "selector": {"matchLabels": selector}}
+    rollout = model.pod.rollout
+    if rollout is not None:
+        deployment_spec["strategy"] = rolling_update(rollout)
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": object_metadata(env, model.name, labels=[*spec.labels.items(), *selector.items()], annotations=[*spec.annotations.items(), *capacity_annotations(model)]),
         "spec": {
-            "replicas": model.autoscaling.min_replicas,
-            "selector": {"matchLabels": selector},
+            **deployment_spec,
             "template": {
                 "metadata": {"labels": dict(sorted(template_labels.items()))},
                 "spec": {**pod, "containers": [container]},
@@ -34,14 +33,15 @@ def build_deployment(model: ModelPlan, env: EnvironmentPlan) -> dict:
 
 
 def build_service(model: ModelPlan, env: EnvironmentPlan) -> dict:
+    name, port = model.service
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": object_metadata(env, model.name, labels=[(MODEL_LABEL, model.name)]),
+        "metadata": object_metadata(env, name, labels=[(MODEL_LABEL, model.name)]),
         "spec": {
             "type": "ClusterIP",
             "selector": {MODEL_LABEL: model.name},
-            "ports": [{"name": "http", "port": SERVICE_PORT, "targetPort": "http", "protocol": "TCP"}],
+            "ports": [{"name": "http", "port": port, "targetPort": "http", "protocol": "TCP"}],
         },
     }
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import copy
+
 from modelfleet.plan.metadata_keys import AUTOSCALER_CLASS_ANNOTATION, DEPLOYMENT_MODE_ANNOTATION
 from modelfleet.plan.autoscaling import KNATIVE, MULTI_NODE, STANDARD
 from modelfleet.plan import EnvironmentPlan, ModelPlan
+from modelfleet.build.inference_service_parts import attach_features
 from modelfleet.build.metadata import capacity_annotations, env_vars, object_metadata
-from modelfleet.build.pod import container_resources, gpu_scheduling, pod_volumes
+from modelfleet.plan import SERVING_PORT
+from modelfleet.build.pod import (container_probes, container_resources, container_security, home_env, image_pull_secrets,
+                                  pod_scheduling, pod_security, pod_volumes, rolling_update)
 
 CURRENT_MODE_NAMES_SINCE = (0, 16)  # KServe renamed RawDeployment/Serverless to Standard/Knative
 LEGACY_MODE_NAMES = {"Standard": "RawDeployment", "Knative": "Serverless"}
@@ -63,45 +68,58 @@ def build_inference_service(model: ModelPlan, env: EnvironmentPlan) -> dict:
         model_spec["storageUri"] = model.storage_uri
     if model.args:
         model_spec["args"] = list(model.args)
-    if model.env:
-        model_spec["env"] = env_vars(model.env)
+    settings = model.pod
+    container_env = env_vars(model.env)
+    container_env += home_env(settings, container_env)
+    if container_env:
+        model_spec["env"] = container_env
     resources = container_resources(spec.resources, model.gpu)
     if resources:
         model_spec["resources"] = resources
-    volumes, mounts = pod_volumes(model.shared_memory, None)
+    volumes, mounts = pod_volumes(model.shared_memory, None, settings)
     if mounts:
         model_spec["volumeMounts"] = mounts
+    security = container_security(settings)
+    if security:
+        model_spec["securityContext"] = security
+    model_spec.update(container_probes(settings, SERVING_PORT))  # over the runtime's engine defaults
+    pod: dict = {}
+    pulls = image_pull_secrets(settings, model.image_pull_secret)
+    if pulls:
+        pod["imagePullSecrets"] = pulls
+    pod.update(pod_scheduling(model.gpu, settings))
+    if pod_security(settings):
+        pod["securityContext"] = pod_security(settings)
+    if volumes:
+        pod["volumes"] = volumes
 
     predictor: dict = {}
     _autoscaling(model, predictor, annotations)
+    if settings.rollout is not None:
+        predictor["deploymentStrategy"] = rolling_update(settings.rollout)
     annotations.update(spec.annotations)
+    annotations.update(model.features.annotations)
     if spec.container_concurrency is not None:
         predictor["containerConcurrency"] = spec.container_concurrency
     if spec.timeout_seconds is not None:
         predictor["timeout"] = spec.timeout_seconds
     if model.service_account_name is not None:
         predictor["serviceAccountName"] = model.service_account_name
-    if model.image_pull_secret is not None:
-        predictor["imagePullSecrets"] = [{"name": model.image_pull_secret}]
-    predictor.update(gpu_scheduling(model.gpu))
-    if volumes:
-        predictor["volumes"] = volumes
+    predictor.update(pod)
     if model.multi_node is not None:
         tensor, pipeline = model.multi_node
         worker = {"name": WORKER_CONTAINER, "resources": container_resources(spec.resources, model.gpu)}
+        if home_env(settings, []):
+            worker["env"] = home_env(settings, [])
         if mounts:
             worker["volumeMounts"] = mounts
-        predictor["workerSpec"] = {
-            "tensorParallelSize": tensor,
-            "pipelineParallelSize": pipeline,
-            "containers": [worker],
-            **gpu_scheduling(model.gpu),
-            **({"volumes": volumes} if volumes else {}),
-        }
+        if security:
+            worker["securityContext"] = security
+        predictor["workerSpec"] = {"tensorParallelSize": tensor, "pipelineParallelSize": pipeline, "containers": [worker], **copy.deepcopy(pod)}
     predictor["model"] = model_spec
     return {
         "apiVersion": "serving.kserve.io/v1beta1",
         "kind": "InferenceService",
-        "metadata": object_metadata(env, model.name, labels=sorted(spec.labels.items()), annotations=[*annotations.items(), *capacity_annotations(model)]),
-        "spec": {"predictor": predictor},
+        "metadata": object_metadata(env, model.name, labels=sorted({**spec.labels, **dict(model.features.labels)}.items()), annotations=[*annotations.items(), *capacity_annotations(model)]),
+        "spec": attach_features(model, predictor),
     }

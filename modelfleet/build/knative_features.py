@@ -1,7 +1,8 @@
 """Knative feature flags a stack's pods need, and the opt-in object that turns them on.
 
 Knative Serving refuses pod-spec fields it has not been told to allow (config-features in knative-serving):
-GPU tolerations, node selectors, affinity and PVC volumes among them. Knative Services and InferenceServices in
+GPU tolerations, node selectors, affinity, topology spread, priority classes, the pod securityContext and PVC
+volumes (writable ones need a second flag) among them, per Knative 1.23's config-features. Knative Services and InferenceServices in
 Knative mode that use them fail at admission otherwise, so the compiler names the flags, and with
 environment.platform.manageKnativeFeatures emits the ConfigMap that enables them.
 """
@@ -24,8 +25,12 @@ _FLAGS = (
     ("tolerations", "kubernetes.podspec-tolerations"),
     ("nodeSelector", "kubernetes.podspec-nodeselector"),
     ("affinity", "kubernetes.podspec-affinity"),
+    ("topologySpreadConstraints", "kubernetes.podspec-topologyspreadconstraints"),
+    ("priorityClassName", "kubernetes.podspec-priorityclassname"),
+    ("securityContext", "kubernetes.podspec-securitycontext"),
 )
 PVC_FLAG = "kubernetes.podspec-persistent-volume-claim"
+PVC_WRITE_FLAG = "kubernetes.podspec-persistent-volume-write"
 
 
 def _knative_pod_specs(objects: list[dict]):
@@ -43,8 +48,11 @@ def required_features(objects: list[dict]) -> dict[str, list[str]]:
         for field, flag in _FLAGS:
             if pod.get(field):
                 needed.setdefault(flag, set()).add(name)
-        if any("persistentVolumeClaim" in volume for volume in pod.get("volumes", [])):
+        claims = [volume["persistentVolumeClaim"] for volume in pod.get("volumes", []) if "persistentVolumeClaim" in volume]
+        if claims:
             needed.setdefault(PVC_FLAG, set()).add(name)
+        if any(not claim.get("readOnly") for claim in claims):
+            needed.setdefault(PVC_WRITE_FLAG, set()).add(name)
     return {flag: sorted(names) for flag, names in sorted(needed.items())}
 
 

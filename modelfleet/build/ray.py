@@ -5,12 +5,39 @@ from __future__ import annotations
 import yaml
 
 from modelfleet.plan import EnvironmentPlan, ModelPlan, RayClusterPlan, RayWorkerGroupPlan
+from modelfleet.spec.ray_serve import ServeApplication
 from modelfleet.build.metadata import capacity_annotations, env_vars, object_metadata
-from modelfleet.build.pod import container_resources, gpu_scheduling, pod_volumes
+from modelfleet.build.pod import (container_resources, container_security, home_env, image_pull_secrets, pod_scheduling,
+                                  pod_security, pod_volumes)
 
 SERVE_PORT = 8000
 HEAD_PORTS = (("gcs", 6379), ("dashboard", 8265), ("client", 10001), ("serve", SERVE_PORT), ("metrics", 8080))
 RAY_SERVE_LLM_APP = "ray.serve.llm:build_openai_app"
+
+
+def _pod(cluster: RayClusterPlan, gpu, container: dict, shared_memory: str | None, claim: str | None) -> dict:
+    """A head or worker pod spec around `container`, with the cluster's pod settings."""
+    settings = cluster.pod
+    env = container.get("env", [])
+    env += home_env(settings, env)
+    if env:
+        container["env"] = env
+    volumes, mounts = pod_volumes(shared_memory, claim, settings)
+    if mounts:
+        container["volumeMounts"] = mounts
+    if container_security(settings):
+        container["securityContext"] = container_security(settings)
+    pod: dict = {}
+    pulls = image_pull_secrets(settings)
+    if pulls:
+        pod["imagePullSecrets"] = pulls
+    pod.update(pod_scheduling(gpu, settings))
+    if pod_security(settings):
+        pod["securityContext"] = pod_security(settings)
+    pod["containers"] = [container]
+    if volumes:
+        pod["volumes"] = volumes
+    return pod
 
 
 def _head_group(cluster: RayClusterPlan) -> dict:
@@ -18,23 +45,19 @@ def _head_group(cluster: RayClusterPlan) -> dict:
         "name": "ray-head",
         "image": cluster.image,
         "ports": [{"name": name, "containerPort": port, "protocol": "TCP"} for name, port in HEAD_PORTS],
-        "resources": container_resources(cluster.head_resources, None),
+        "resources": container_resources(cluster.head_resources, cluster.head_gpu),
     }
-    # num-cpus/num-gpus 0: no model replica lands on the head, which has no GPU
-    return {"rayStartParams": {"num-cpus": "0", "num-gpus": "0"}, "template": {"spec": {"containers": [container]}}}
+    # without GPUs, num-cpus/num-gpus 0: no Ray work lands on the head
+    params = {"num-gpus": str(cluster.head_gpu.count)} if cluster.head_gpu else {"num-cpus": "0", "num-gpus": "0"}
+    return {"rayStartParams": params, "template": {"spec": _pod(cluster, cluster.head_gpu, container, None, None)}}
 
 
 def _worker_group(group: RayWorkerGroupPlan, cluster: RayClusterPlan) -> dict:
-    volumes, mounts = pod_volumes(group.shared_memory, cluster.model_claim)
     container: dict = {"name": "ray-worker", "image": cluster.image}
     if cluster.worker_env:
         container["env"] = env_vars(cluster.worker_env)
     container["resources"] = container_resources(group.resources, group.gpu)
-    if mounts:
-        container["volumeMounts"] = mounts
-    pod: dict = {**gpu_scheduling(group.gpu), "containers": [container]}
-    if volumes:
-        pod["volumes"] = volumes
+    pod = _pod(cluster, group.gpu, container, group.shared_memory, cluster.model_claim)
     return {
         "groupName": group.name,
         "replicas": group.replicas,
@@ -63,9 +86,21 @@ def build_ray_cluster(cluster: RayClusterPlan, env: EnvironmentPlan) -> dict:
     }
 
 
+def _custom_application(application: ServeApplication) -> dict:
+    """An application as Ray Serve's config file writes it (snake_case keys)."""
+    rendered = application.model_dump(by_alias=False, exclude_none=True)
+    if not rendered["deployments"]:
+        del rendered["deployments"]
+    return rendered
+
+
 def serve_config(model: ModelPlan) -> str:
-    """serveConfigV2: one Ray Serve LLM application; each replica takes TP x PP GPUs over the workers."""
+    """serveConfigV2: the model's own applications, or one Ray Serve LLM application whose replicas each take
+    TP x PP GPUs over the workers."""
     ray = model.ray
+    if ray.applications:
+        applications = [_custom_application(application) for application in ray.applications]
+        return yaml.safe_dump({"applications": applications}, sort_keys=False, default_flow_style=False)
     scaling = model.autoscaling
     autoscaling_config: dict = {"min_replicas": scaling.min_replicas, "max_replicas": scaling.max_replicas}
     target = model.spec.ray.target_ongoing_requests or scaling.target

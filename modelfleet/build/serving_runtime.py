@@ -8,7 +8,9 @@ from modelfleet.resolve.engine_image import engine_launch
 from modelfleet.plan import MODEL_DIR, SERVING_PORT, EnvironmentPlan, RuntimePlan
 from modelfleet.build.inference_service import WORKER_CONTAINER
 from modelfleet.build.metadata import env_vars, object_metadata
-from modelfleet.build.pod import http_probe
+from modelfleet.build.pod import probe
+from modelfleet.catalog.builtin_runtimes import VLLM_PROTOCOLS
+from modelfleet.plan.pod import ENGINE_PROBES
 
 HF_HOME = "/tmp/hf_home"
 KSERVE_CONTAINER = "kserve-container"
@@ -61,11 +63,12 @@ def build_serving_runtime(runtime: RuntimePlan, env: EnvironmentPlan) -> dict:
         "args": launch_args,
         "env": [{"name": "HF_HOME", "value": HF_HOME}, *env_vars([*launch_env, *engine.env])],
         "ports": [{"containerPort": SERVING_PORT, "protocol": "TCP"}],
+        # models change them with pod.probes on their InferenceService
+        **{f"{kind}Probe": probe(plan, SERVING_PORT) for kind, plan in ENGINE_PROBES.items()},
     }
     worker_spec = None
     if engine.multi_node:
         container["command"] = ["bash", "-c", HEAD_SCRIPT.format(port=RAY_PORT), "ray-head", *engine.command]
-        container["readinessProbe"] = http_probe(period=10, failures=3)
         worker_spec = {"containers": [{
             "name": WORKER_CONTAINER,
             "image": engine.image,
@@ -86,6 +89,7 @@ def build_serving_runtime(runtime: RuntimePlan, env: EnvironmentPlan) -> dict:
                 "prometheus.io/scrape": "true",
             },
             "multiModel": False,
+            "protocolVersions": list(VLLM_PROTOCOLS),
             "supportedModelFormats": formats,
             "containers": [container],
             **({"workerSpec": worker_spec} if worker_spec else {}),

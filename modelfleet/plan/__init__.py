@@ -6,9 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from modelfleet.plan.autoscaling import AutoscalingPlan
+from modelfleet.plan.kserve_features import NO_KSERVE_FEATURES, KserveFeaturesPlan
+from modelfleet.plan.pod import NO_POD_SETTINGS, PodPlan
 from modelfleet.spec.env import EnvVar
 from modelfleet.spec.llm import LlmOptions, LlmPreset, LlmRouter
 from modelfleet.spec.model import Model, Resources
+from modelfleet.spec.ray_serve import ServeApplication
 from modelfleet.spec.runtime import ModelFormat, Runtime
 from modelfleet.spec.storage import Storage
 
@@ -60,7 +63,9 @@ class EngineContainer:
     command: tuple[str, ...]
     args: tuple[str, ...]
     env: tuple[EnvVar, ...]
-    model_claim: str | None            # PVC mounted read-only at MODEL_DIR
+    model_claim: str | None            # PVC mounted read-only at model_dir
+    port: int = SERVING_PORT
+    model_dir: str = MODEL_DIR
 
 
 @dataclass(frozen=True)
@@ -84,17 +89,20 @@ class RayClusterPlan:
     autoscaling: bool
     worker_env: tuple[EnvVar, ...] = ()
     model_claim: str | None = None
+    head_gpu: GpuPlacement | None = None   # a head that runs GPU work too
+    pod: PodPlan = NO_POD_SETTINGS         # pod settings of head and workers
 
 
 @dataclass(frozen=True)
 class RayServePlan:
-    """Ray Serve LLM application of a model on the ray backend."""
+    """Ray Serve application(s) of a model on the ray backend: the built-in Ray Serve LLM one, or the user's own."""
 
     model_id: str                      # the served model name clients send
     model_source: str                  # path under MODEL_DIR or a hub id
     engine_kwargs: tuple[tuple[str, object], ...]
     upgrade_strategy: str
     cluster: RayClusterPlan
+    applications: tuple[ServeApplication, ...] = ()  # the user's own, instead of Ray Serve LLM
 
 
 @dataclass(frozen=True)
@@ -168,6 +176,9 @@ class ModelPlan:
     url: str
     capacity: CapacityPlan | None = None # vLLM and TGI models with architecture facts on a pool with memoryPerGpu
     llm: LlmPlan | None = None          # llm backend
+    features: KserveFeaturesPlan = NO_KSERVE_FEATURES  # kserve backend: canary, transformer, explainer, logger, batcher, auth, metrics
+    pod: PodPlan = NO_POD_SETTINGS      # pod settings (environment.pod under models[].pod)
+    service: tuple[str, int] | None = None  # deployment backend: (Service name, port)
 
     @property
     def min_replicas(self) -> int:

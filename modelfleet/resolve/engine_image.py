@@ -198,10 +198,10 @@ def uses_entrypoint(engine: VllmEngine) -> bool:
     return tuple(engine.command) == ENTRYPOINT_COMMAND
 
 
-def engine_launch(engine: VllmEngine, model: str, served: str) -> tuple[list[str], list[EnvVar]]:
-    """(leading arguments, environment) that start the engine on SERVING_PORT serving `model` as `served`."""
+def engine_launch(engine: VllmEngine, model: str, served: str, port: int = SERVING_PORT) -> tuple[list[str], list[EnvVar]]:
+    """(leading arguments, environment) that start the engine on `port` serving `model` as `served`."""
     served_arg = f"--served-model-name={served}"
     if uses_entrypoint(engine):
-        config = {"engine": "vllm", "engineVersion": engine.version, "model": model, "port": SERVING_PORT}
+        config = {"engine": "vllm", "engineVersion": engine.version, "model": model, "port": port}
         return [served_arg], [EnvVar.model_validate({"name": ENGINE_CONFIG_ENV, "value": json.dumps(config, sort_keys=True)})]
-    return [f"--port={SERVING_PORT}", f"--model={model}", served_arg], []
+    return [f"--port={port}", f"--model={model}", served_arg], []

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from modelfleet.resolve.engine_image import declared_version_problems, resolve_engine_images
 from modelfleet.load.merge import locate, source_path
 from modelfleet.plan.metadata_keys import ENVIRONMENT_LABEL, PART_OF_LABEL
 from modelfleet.plan import EnvironmentPlan, RuntimePlan, StoragePlan
 from modelfleet.resolve.free_form import env_problems, metadata_problems
 from modelfleet.resolve.problems import Problems, by_name
+from modelfleet.resolve.kserve_features import resolve_kserve_features
 from modelfleet.resolve.model import DEFAULT_VLLM_FORMATS, References, resolve_model, runtime_object_name
 from modelfleet.resolve.llm import resolve_llm_presets, served_name_problems
+from modelfleet.resolve.deployment import service_name_problems
+from modelfleet.resolve.pod import pod_settings_problems
 from modelfleet.resolve.ray import ray_cluster_plan
 from modelfleet.load.source_yaml import SourceProblem, format_path
 from modelfleet.spec.base import version_tuple
@@ -73,10 +78,13 @@ def resolve(loaded: LoadedStack) -> EnvironmentPlan:
                 env_problems(engine.env, ("runtimes", index, kind, "env"), problems)
     metadata_problems(environment.labels, ("environment", "labels"), False, problems)
     metadata_problems(environment.annotations, ("environment", "annotations"), True, problems)
-    models = [plan for index, model in enumerate(spec.models) if model.enabled
-              for plan in [resolve_model(index, model, refs, problems)] if plan is not None]
+    pod_settings_problems(environment.pod, ("environment", "pod"), problems)
+    service_name_problems([(index, model) for index, model in enumerate(spec.models) if model.enabled], problems)
+    models = [replace(plan, features=features) for index, model in enumerate(spec.models) if model.enabled
+              for plan, features in [(resolve_model(index, model, refs, problems), resolve_kserve_features(index, model, refs, problems))]
+              if plan is not None and features is not None]
     clusters = [plan for index, cluster in enumerate(spec.ray_clusters) if cluster.enabled
-                for plan in [ray_cluster_plan(index, cluster, pools, environment.platform.kuberay, problems)] if plan is not None]
+                for plan in [ray_cluster_plan(index, cluster, pools, environment.platform.kuberay, environment.pod, problems)] if plan is not None]
     if problems.items:
         raise SpecError(_located(loaded, problems.items))
 

@@ -11,17 +11,19 @@ from dataclasses import dataclass, field
 
 from modelfleet.plan.autoscaling import DEPLOYMENT, KNATIVE, MULTI_NODE, RAY, STANDARD
 from modelfleet.resolve.autoscaling import resolve_autoscaling
-from modelfleet.catalog.builtin_runtimes import BUILTIN_RUNTIMES
+from modelfleet.catalog.builtin_runtimes import BUILTIN_RUNTIMES, VLLM_PROTOCOLS
 from modelfleet.resolve.engine_args import checkpoint_quantization_problem, tgi_args, tgi_option_problems, vllm_args, vllm_engine_kwargs, vllm_engine_kwargs_problems, vllm_option_problems
 from modelfleet.resolve.engine_image import engine_launch
 from modelfleet.resolve.gpu_fit import model_capacity
 from modelfleet.resolve.gpu_placement import gpu_placement, over_node_size
-from modelfleet.plan import MODEL_DIR, SERVING_PORT, EngineContainer, GpuPlacement, ModelPlan, StoragePlan
+from modelfleet.plan import MODEL_DIR, EngineContainer, GpuPlacement, ModelPlan, StoragePlan
 from modelfleet.resolve.free_form import argument_problems, env_problems, metadata_problems
 from modelfleet.resolve.problems import Problems, unknown
 from modelfleet.quantities import parse_quantity
 from modelfleet.resolve.llm import llm_url, resolve_llm
-from modelfleet.resolve.ray import model_ray_plan
+from modelfleet.resolve.deployment import deployment_options
+from modelfleet.resolve.pod import model_pod
+from modelfleet.resolve.ray import model_ray_plan, serve_application_problems
 from modelfleet.spec.base import version_tuple
 from modelfleet.spec.engine import EngineOptions
 from modelfleet.spec.env import EnvVar
@@ -53,7 +55,7 @@ class References:
 class _EngineSource:
     """Model files for an engine container we run ourselves (no KServe storage initializer)."""
 
-    location: str          # --model / --model-id value: a path under MODEL_DIR or a hub id
+    location: str          # --model / --model-id value: a path under the model directory or a hub id
     claim_name: str | None
     hub_token: tuple[str, str] | None
 
@@ -87,14 +89,14 @@ def _kserve_source(storage: StoragePlan, path: str) -> tuple[str | None, tuple[s
     return f"pvc://{storage.claim_name}/{path}", None
 
 
-def _engine_source(model: Model, refs: References, at: tuple, problems: Problems) -> _EngineSource | None:
+def _engine_source(model: Model, refs: References, at: tuple, problems: Problems, model_dir: str) -> _EngineSource | None:
     """PVC or hub sources only: the other backends have no storage initializer to fetch s3:// or oci://."""
     backend = model.backend
     if model.storage_uri is not None:
         uri = model.storage_uri
         if uri.startswith("pvc://") and "/" in uri[6:]:
             claim, path = uri[6:].split("/", 1)
-            return _EngineSource(f"{MODEL_DIR}/{path.strip('/')}".rstrip("/"), claim, None)
+            return _EngineSource(f"{model_dir}/{path.strip('/')}".rstrip("/"), claim, None)
         if uri.startswith("hf://"):
             return _EngineSource(uri[5:], None, None)
         problems.add(at + ("storageUri",), f"backend {backend} reads models from a PVC (pvc://claim/path) or the Hugging Face hub (hf://org/model); {uri.split('://')[0]}:// needs KServe's storage initializer: use backend kserve, or copy the model to a PVC")
@@ -106,7 +108,7 @@ def _engine_source(model: Model, refs: References, at: tuple, problems: Problems
     storage: StoragePlan = found[1]
     path = model.storage.path.strip("/")
     if storage.claim_name is not None:
-        return _EngineSource(f"{MODEL_DIR}/{path}".rstrip("/"), storage.claim_name, None)
+        return _EngineSource(f"{model_dir}/{path}".rstrip("/"), storage.claim_name, None)
     hub = storage.spec.hugging_face
     if hub is not None:
         token = (hub.token_secret_name, hub.token_secret_key) if hub.token_secret_name else None
@@ -176,10 +178,23 @@ def _check_runtime(model: Model, runtime: Runtime, at: tuple, problems: Problems
             formats = runtime.model_formats or DEFAULT_VLLM_FORMATS
             if model.format.lower() not in {fmt.name.lower() for fmt in formats}:
                 problems.add(at + ("format",), f"runtime '{runtime.name}' serves {', '.join(fmt.name for fmt in formats)}, not '{model.format}'; change format or runtime")
+        _check_protocol(model, runtime, at, problems)
     else:
         for field, value in (("format", model.format), ("formatVersion", model.format_version), ("runtimeVersion", model.runtime_version), ("protocolVersion", model.protocol_version)):
             if value is not None:
                 problems.add(at + (field,), f"{field} is read by KServe only, and this model uses backend {backend}; remove it")
+
+
+def _check_protocol(model: Model, runtime: Runtime, at: tuple, problems: Problems) -> None:
+    """KServe refuses a model whose protocolVersion (default v1) its runtime does not list in protocolVersions."""
+    served = BUILTIN_RUNTIMES[runtime.builtin].protocols if runtime.builtin is not None else VLLM_PROTOCOLS
+    protocol = model.protocol_version or "v1"
+    if protocol not in served:
+        what = f"KServe's {runtime.builtin} runtime" if runtime.builtin is not None else "a vLLM runtime (the OpenAI-compatible server)"
+        if model.protocol_version is None:
+            problems.add(at + ("runtime",), f"runtime '{runtime.name}' is {what}, which serves protocol {' or '.join(served)}, and KServe gives a model without protocolVersion v1; set protocolVersion: {served[0]}")
+        else:
+            problems.add(at + ("protocolVersion",), f"runtime '{runtime.name}' is {what}, which serves protocol {' or '.join(served)}, not {protocol}; set protocolVersion to one of them or change the runtime")
 
 
 def _check_engine_options(model: Model, runtime: Runtime, at: tuple, problems: Problems) -> None:
@@ -225,7 +240,7 @@ def _check_gpus(model: Model, gpu: GpuPlacement | None, multi_node: bool, at: tu
     if model.backend == "ray":
         if gpu is None:
             problems.add(at + ("gpu",), "backend ray serves on GPU workers; set gpu (pool, count and perPod)")
-        elif world != count:
+        elif world != count and not model.ray.applications:  # custom applications place their own replicas
             problems.add(at + parallel, f"tensorParallelSize {tp} x pipelineParallelSize {pp} = {world} GPUs, but a replica has gpu.count {count}; make TP x PP equal gpu.count")
     elif multi_node:
         if gpu is None:
@@ -283,18 +298,18 @@ def _check_host(model: Model, namespace: str, at: tuple, problems: Problems) -> 
         problems.add(at + ("name",), f"the generated host '{host}' has {len(host)} characters, over {HOST_LIMIT}; shorten the model name or the namespace")
 
 
-def _engine_container(model: Model, runtime: Runtime, source: _EngineSource, env: list[EnvVar]) -> EngineContainer:
+def _engine_container(model: Model, runtime: Runtime, source: _EngineSource, env: list[EnvVar], port: int, model_dir: str) -> EngineContainer:
     served = (model.engine.served_model_name if model.engine and model.engine.served_model_name else model.name)
     if runtime.vllm is not None:
         options = (model.engine or EngineOptions()).model_copy(update={"served_model_name": None})
-        launch_args, launch_env = engine_launch(runtime.vllm, source.location, served)
+        launch_args, launch_env = engine_launch(runtime.vllm, source.location, served, port)
         args = [*launch_args, *vllm_args(options, runtime.vllm.version)]
         return EngineContainer("vllm", runtime.vllm.image, tuple(runtime.vllm.command), tuple(args),
-                               (*launch_env, *runtime.vllm.env, *env), source.claim_name)
-    args = [f"--port={SERVING_PORT}", f"--model-id={source.location}"]
+                               (*launch_env, *runtime.vllm.env, *env), source.claim_name, port, model_dir)
+    args = [f"--port={port}", f"--model-id={source.location}"]
     if model.tgi is not None:
         args.extend(tgi_args(model.tgi, runtime.tgi.version))
-    return EngineContainer("tgi", runtime.tgi.image, (), tuple(args), (*runtime.tgi.env, *env), source.claim_name)
+    return EngineContainer("tgi", runtime.tgi.image, (), tuple(args), (*runtime.tgi.env, *env), source.claim_name, port, model_dir)
 
 
 def _hub_token_env(runtime: Runtime | None, token: tuple[str, str], env: list[EnvVar]) -> list[EnvVar]:
@@ -306,9 +321,12 @@ def _hub_token_env(runtime: Runtime | None, token: tuple[str, str], env: list[En
     return [*env, EnvVar.model_validate({"name": name, "secretKeyRef": {"name": token[0], "key": token[1]}})]
 
 
-def _url(model: Model, mode: str, namespace: str, domain: str) -> str:
+def _url(model: Model, mode: str, namespace: str, domain: str, service: tuple[str, int]) -> str:
     if model.backend == "ray":
         return f"http://{model.name}-serve-svc.{namespace}.svc.{domain}:8000"
+    if model.backend == "deployment":
+        name, port = service
+        return f"http://{name}.{namespace}.svc.{domain}" + (f":{port}" if port != 80 else "")
     host = f"{model.name}-predictor" if model.backend == "kserve" and mode != "Knative" else model.name
     return f"http://{host}.{namespace}.svc.{domain}"
 
@@ -319,6 +337,7 @@ def resolve_model(index: int, model: Model, refs: References, problems: Problems
     environment = refs.environment
     namespace = environment.namespace
     mode = model.mode or environment.deployment_mode
+    service_name, service_port, container_port, model_dir = deployment_options(model, at, problems)
     _check_host(model, namespace, at, problems)
     _check_free_form(model, at, problems)
 
@@ -364,7 +383,7 @@ def resolve_model(index: int, model: Model, refs: References, problems: Problems
         if multi_node:
             _check_multi_node(model, storage_uri, mode, at, problems)
     else:
-        source = _engine_source(model, refs, at, problems)
+        source = _engine_source(model, refs, at, problems, model_dir)
         if source is not None and source.hub_token is not None:
             env = _hub_token_env(runtime, source.hub_token, env)
 
@@ -382,6 +401,10 @@ def resolve_model(index: int, model: Model, refs: References, problems: Problems
     if runtime is not None and model.backend != "llm":  # the llm backend's pools are checked in resolve/llm.py
         _check_gpus(model, gpu, multi_node, at, problems)
     _check_resources(model, at, problems)
+    if model.backend == "ray" and gpu is not None:
+        serve_application_problems(model, gpu, at, problems)
+    engine = next((kind for kind in ("vllm", "tgi") if runtime is not None and getattr(runtime, kind) is not None), None)
+    pod = model_pod(model, environment, mode, engine, gpu, model_dir, at, problems)
     if model.backend == "llm":
         llm = resolve_llm(model, runtime, gpu, storage_uri, storage_key is not None, env, refs, at, problems) if runtime is not None and runtime.vllm is not None else None
         autoscaling = llm.decode.autoscaling if llm else None
@@ -389,7 +412,12 @@ def resolve_model(index: int, model: Model, refs: References, problems: Problems
         llm, autoscaling = None, resolve_autoscaling(model.scaling, _platform(model, mode, multi_node), at, problems)
     if len(problems.items) != before:
         return None
-    capacity = llm.decode.capacity if llm else model_capacity(model, runtime, gpu, refs.pools, environment.gpu_fit, multi_node, at, problems)
+    if llm:
+        capacity = llm.decode.capacity
+    elif model.backend == "ray" and model.ray.applications:  # their parallelism is the applications' own: not estimated
+        capacity = None
+    else:
+        capacity = model_capacity(model, runtime, gpu, refs.pools, environment.gpu_fit, multi_node, at, problems)
     if len(problems.items) != before:
         return None
     args: tuple[str, ...] = tuple(model.args)
@@ -398,13 +426,13 @@ def resolve_model(index: int, model: Model, refs: References, problems: Problems
         if multi_node:  # KServe passes TP/PP from workerSpec to the runtime
             options = options.model_copy(update={"tensor_parallel_size": None, "pipeline_parallel_size": None})
         args = tuple(vllm_args(options, runtime.vllm.version))
-    container = _engine_container(model, runtime, source, env) if model.backend in ("knative", "deployment") else None
+    container = _engine_container(model, runtime, source, env, container_port, model_dir) if model.backend in ("knative", "deployment") else None
     ray = None
     if model.backend == "ray":
         served = model.engine.served_model_name if model.engine and model.engine.served_model_name else model.name
         kwargs = vllm_engine_kwargs(model.engine or EngineOptions(), runtime.vllm.version, MODEL_DIR)
         kwargs.pop("served_model_name", None)  # the model_id is the served name
-        ray = model_ray_plan(model, runtime, gpu, source, env, served, kwargs, autoscaling)
+        ray = model_ray_plan(model, runtime, gpu, source, env, served, kwargs, autoscaling, pod)
     return ModelPlan(
         name=model.name,
         spec=model,
@@ -424,7 +452,9 @@ def resolve_model(index: int, model: Model, refs: References, problems: Problems
         multi_node=(gpu.per_pod, gpu.pods_per_replica) if multi_node else None,
         container=container,
         ray=ray,
-        url=llm_url(model.name, namespace, environment.cluster_domain) if llm else _url(model, mode, namespace, environment.cluster_domain),
+        url=llm_url(model.name, namespace, environment.cluster_domain) if llm else _url(model, mode, namespace, environment.cluster_domain, (service_name, service_port)),
         capacity=capacity,
         llm=llm,
+        pod=pod,
+        service=(service_name, service_port) if model.backend == "deployment" else None,
     )

@@ -12,7 +12,9 @@ class Problems:
         self.warnings: list[tuple[tuple, str]] = []
 
     def add(self, path: tuple, message: str) -> None:
-        self.items.append((path, message))
+        """Once per path and message: a shared setting (environment.pod) is checked for every workload it reaches."""
+        if (path, message) not in self.items:
+            self.items.append((path, message))
 
     def warn(self, path: tuple, message: str) -> None:
         self.warnings.append((path, message))

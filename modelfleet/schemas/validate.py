@@ -863,3 +863,20 @@ class ManifestSchemas:
 
     def _unknown_message(self, api_version: str, kind: str) -> str:
         return f"no schema for apiVersion {api_version} kind {kind}; {self._hint}"
+
+
+# ---------------------------------------------------------------------------
+# Kubernetes objects written inline in a stack file (affinity, topologySpreadConstraints)
+
+
+def core_definition_problems(definition: str, value: Any) -> list[tuple[tuple, str]]:
+    """Problems of `value` against one definition of the bundled strict core schemas, e.g.
+    ``io.k8s.api.core.v1.Affinity``: (path inside the value, message), sorted; [] when valid."""
+    validator = _COMPILED.get(("definition", definition))
+    if validator is None:
+        core = _core()
+        schema = {"$ref": f"{core.defs_uri}#/$defs/{definition}"}
+        rs = jsonschema_rs.Draft202012Validator(schema, registry=core.registry, validate_formats=False, mask=_MASK, offline=True)
+        validator = _COMPILED[("definition", definition)] = _KindValidator(definition.rsplit(".", 1)[-1], rs, _Messages(schema, {core.defs_uri: core.definitions}))
+    problems = list(dict.fromkeys(validator.schema_problems(value)))
+    return sorted(problems, key=lambda problem: (_sort_key(problem[0]), problem[1]))

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from modelfleet.spec.base import Dns1035Label, Dns1123Label, SpecModel, Version, version_tuple
+from modelfleet.spec.pod import PodSettings
 
 DeploymentMode = Literal["Standard", "Knative", "RawDeployment", "Serverless"]
 
@@ -29,6 +30,11 @@ class PlatformVersions(SpecModel):
     kserve: Version = Field("0.20", description="KServe version on the cluster (e.g. '0.20'). Decides the deployment-mode names emitted.")
     knative: Version | None = Field(None, description="Knative Serving version, when Knative is installed.")
     kuberay: Version | None = Field(None, description="KubeRay operator version, when KubeRay is installed.")
+    openshift_ai: bool = Field(
+        False,
+        description="The cluster runs OpenShift AI (Open Data Hub): models may ask for auth: token, which its "
+        "controller enforces.",
+    )
     manage_knative_features: bool = Field(
         False,
         description="Own the Knative feature flags this environment needs (tolerations, node selectors, PVC "
@@ -83,6 +89,10 @@ class Environment(SpecModel):
     )
     cluster_domain: str = Field("cluster.local", description="Cluster DNS domain, used for the in-cluster URLs.")
     gpu_fit: GpuFit = Field(default_factory=GpuFit, description="Concurrency floor and missing-architecture policy of the GPU-fit check.")
+    pod: PodSettings = Field(
+        default_factory=PodSettings,
+        description="Pod settings every model and Ray cluster starts from; a model's own pod settings win (README 'Pod settings').",
+    )
 
     @field_validator("deployment_mode")
     @classmethod

@@ -11,6 +11,9 @@ from modelfleet.spec.base import Dns1035Label, Duration, Quantity, SpecModel, Ve
 from modelfleet.spec.engine import EngineOptions, TgiOptions
 from modelfleet.spec.env import EnvVar
 from modelfleet.spec.environment import DeploymentMode, normalise_deployment_mode
+from modelfleet.spec.deployment import DeploymentOptions
+from modelfleet.spec.pod import PodSettings
+from modelfleet.spec.ray_serve import ServeApplication
 
 STORAGE_URI_SCHEMES = ("s3://", "gs://", "hf://", "oci://", "pvc://", "https://", "http://", "hdfs://", "webhdfs://")
 
@@ -168,6 +171,11 @@ class RayOptions(SpecModel):
     target_ongoing_requests: int | None = Field(
         None, ge=1, description="Ray Serve target_ongoing_requests; default scaling.target when metric is concurrency."
     )
+    applications: list[ServeApplication] = Field(
+        default_factory=list,
+        description="Your own Ray Serve applications (import_path, runtime_env, deployments) instead of the built-in "
+        "Ray Serve LLM application; engine options do not apply to them (pass settings in userConfig or args).",
+    )
 
 
 Backend = Literal["kserve", "knative", "deployment", "ray", "llm"]
@@ -231,6 +239,14 @@ class Model(SpecModel):
     llm: LlmOptions | None = Field(None, description="Prefill/decode pools, router, presets, LoRA and KV offloading of the llm backend.")
     args: list[str] = Field(default_factory=list, description="Arguments for non-vLLM runtimes' containers.")
     env: list[EnvVar] = Field(default_factory=list, description="Extra environment of the serving container.")
+    pod: PodSettings = Field(
+        default_factory=PodSettings,
+        description="Scheduling, pull secrets, volumes, security, probes and rollout of the pods, over environment.pod "
+        "(README 'Pod settings').",
+    )
+    deployment: DeploymentOptions | None = Field(
+        None, description="Service name and port, container port and model mount path (backend deployment)."
+    )
     scaling: Scaling = Field(default_factory=Scaling, description="Replicas and autoscaling.")
     deployment_mode: DeploymentMode | None = Field(None, description="Override of environment.deploymentMode.")
     protocol_version: Literal["v1", "v2", "grpc-v1", "grpc-v2"] | None = Field(
@@ -239,6 +255,19 @@ class Model(SpecModel):
     service_account_name: Dns1035Label | None = Field(
         None, description="ServiceAccount of the predictor; default the S3 storage's ServiceAccount."
     )
+    canary: Canary | None = Field(
+        None, description="A new revision served to part of the traffic (kserve and knative backends); see README 'KServe serving features'."
+    )
+    transformer: Transformer | None = Field(None, description="Pre/post-processing component in front of the predictor (kserve backend).")
+    explainer: Explainer | None = Field(None, description="Explainer component (kserve backend).")
+    logger: RequestLogger | None = Field(None, description="Request/response logging to a sink (kserve backend).")
+    batcher: Batcher | None = Field(None, description="Server-side request batching (kserve backend, v1 REST protocol).")
+    auth: Auth | None = Field(
+        None,
+        description="token: clients must send a bearer token the platform checks (OpenShift AI; kserve backend). "
+        "Upstream KServe has no per-service authentication: it is cluster-wide (Istio/Gateway policies).",
+    )
+    metrics: Metrics | None = Field(None, description="Per-service metrics (kserve backend); tracing is cluster-wide.")
     labels: dict[str, str] = Field(default_factory=dict, description="Labels of the InferenceService.")
     annotations: dict[str, str] = Field(default_factory=dict, description="Annotations of the InferenceService.")
 
@@ -256,5 +285,6 @@ class Model(SpecModel):
 
 
 from modelfleet.spec.llm import LlmOptions  # noqa: E402  (spec/llm.py builds on the classes above)
+from modelfleet.spec.kserve_features import Auth, Batcher, Canary, Explainer, Metrics, RequestLogger, Transformer  # noqa: E402
 
 Model.model_rebuild()

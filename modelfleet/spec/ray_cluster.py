@@ -6,6 +6,14 @@ from pydantic import Field, model_validator
 
 from modelfleet.spec.base import Dns1035Label, Quantity, SpecModel, Version
 from modelfleet.spec.model import Resources, default_ray_head_resources
+from modelfleet.spec.pod import PodSettings
+
+
+class HeadGpu(SpecModel):
+    """GPUs of the head pod, for a head that runs GPU work too (seed 003's 8-GPU head)."""
+
+    pool: Dns1035Label = Field(description="Name of an entry in gpuPools.")
+    count: int = Field(ge=1, description="GPUs of the head pod; at most the pool's gpusPerNode.")
 
 
 class WorkerGroup(SpecModel):
@@ -38,9 +46,16 @@ class RayCluster(SpecModel):
     ray_version: Version = Field(description="Ray version inside the image.")
     head_resources: Resources = Field(
         default_factory=default_ray_head_resources,
-        description="CPU and memory of the head pod (it schedules no GPU work).",
+        description="CPU and memory of the head pod.",
+    )
+    head_gpu: HeadGpu | None = Field(
+        None, description="GPUs of the head pod; without it the head has none and schedules no Ray work (num-cpus and num-gpus 0)."
     )
     worker_groups: list[WorkerGroup] = Field(min_length=1, description="GPU worker groups.")
     autoscaling: bool = Field(
         False, description="Enable KubeRay's in-tree autoscaler, scaling each group within min/maxReplicas."
+    )
+    pod: PodSettings = Field(
+        default_factory=PodSettings,
+        description="Scheduling, pull secrets, volumes and security of the head and worker pods, over environment.pod.",
     )

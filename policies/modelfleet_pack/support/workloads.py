@@ -94,12 +94,19 @@ def _containers(spec: dict, path: str) -> tuple[Container, ...]:
     return tuple(found)
 
 
-def _isvc_pods(obj: KubeObject) -> Iterator[Pod]:
+def _isvc_components(obj: KubeObject) -> Iterator[tuple[str, object]]:
+    """(path, spec) of the predictor, transformer, explainer and each canary predictor (KServe 0.20 spec.canary[])."""
     for component in ("predictor", "transformer", "explainer"):
-        spec = obj.spec.get(component)
+        yield f"spec.{component}", obj.spec.get(component)
+    for index, canary in enumerate(items(obj.spec.get("canary"))):
+        if isinstance(canary, dict):
+            yield f"spec.canary[{index}].predictor", canary.get("predictor")
+
+
+def _isvc_pods(obj: KubeObject) -> Iterator[Pod]:
+    for path, spec in _isvc_components(obj):
         if not isinstance(spec, dict):
             continue
-        path = f"spec.{component}"
         serving = tuple(Container(f"{path}.{key}", spec[key]) for key in SERVING_SPECS if isinstance(spec.get(key), dict))
         scale = _scale(f"{path}.minReplicas", whole_number(spec.get("minReplicas")), 1, "KServe default 1")
         maximum = whole_number(spec.get("maxReplicas")) or max(scale.minimum, 1)
