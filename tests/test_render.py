@@ -69,13 +69,15 @@ def test_refuses_directory_it_did_not_create(tmp_path, capsys):
 def test_bad_input_writes_nothing_and_prints_no_traceback(tmp_path, project):
     project.copy_repo_stacks()
     stack = project.root / "stacks" / "Pulumi.prod.yaml"
-    stack.write_text(stack.read_text().replace("maxReplicas: 6", "maxReplicas: 1"))
+    text = stack.read_text()
+    line = 1 + text[: text.index("maxReplicas: 6")].count("\n")
+    stack.write_text(text.replace("maxReplicas: 6", "maxReplicas: 1"))
     out = tmp_path / "out"
     result = subprocess.run([sys.executable, "-m", "modelfleet.cli", "render", "--project", str(project.root), "--out", str(out)],
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert "stacks/Pulumi.prod.yaml:27:" in result.stderr and "maxReplicas 1 is below minReplicas 2" in result.stderr
+    assert f"stacks/Pulumi.prod.yaml:{line}:" in result.stderr and "maxReplicas 1 is below minReplicas 2" in result.stderr
     assert not out.exists()
 
 
