@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from modelfleet.build.declarations import Declarations
 from modelfleet.build.environment import build_environment
 from modelfleet.build.gitops import build_gitops, gitops_target, name_problem
 from modelfleet.schemas.validate import ManifestSchemas, ManifestSchemaError
@@ -54,10 +55,14 @@ def load_schemas(given: Path | None) -> ManifestSchemas:
         raise SpecError([SourceProblem(Position(str(directory), 1, 1), "", f"{error}; point --crds or {CRD_DIR_VARIABLE} at a directory of CRD YAML files, or {hint}")]) from None
 
 
-def schema_problems(project: Project, env: str, objects: list[dict], schemas: ManifestSchemas) -> list[SourceProblem]:
-    """Strict upstream-schema problems of the built objects, reported against the stack file."""
-    where = Position(project.display(project.stack_file(env)), 1, 1)
-    return [SourceProblem(where, "", f"built {problem}") for obj in objects for problem in schemas.validate(obj)]
+def schema_problems(loaded: LoadedStack, plan: EnvironmentPlan, objects: list[dict], schemas: ManifestSchemas) -> list[SourceProblem]:
+    """Strict upstream-schema problems of the built objects, located at the stack-file value they come from (a
+    label where it is written, else the model, runtime, cluster or storage entry the object is built from)."""
+    problems = [(obj, problem) for obj in objects for problem in schemas.validate(obj)]
+    if not problems:
+        return []
+    declarations = Declarations.of(loaded, plan)
+    return [SourceProblem(declarations.schema_position(obj, problem.path), "", f"built {problem}") for obj, problem in problems]
 
 
 def gitops_objects(project: Project, loaded: LoadedStack, plan: EnvironmentPlan) -> tuple[list[dict], list[SourceProblem]]:
@@ -93,7 +98,7 @@ def compile_environments(project: Project, envs: list[str], schemas: ManifestSch
         engine_objects, found = gitops_objects(project, loaded, plan)
         problems.extend(found)
         if schemas is not None:
-            problems.extend(schema_problems(project, env, objects + engine_objects, schemas))
+            problems.extend(schema_problems(loaded, plan, objects + engine_objects, schemas))
         compiled.append(CompiledEnvironment(env, plan, objects, environment_notices(plan, objects), engine_objects, loaded))
     if problems:
         raise SpecError(problems)

@@ -389,7 +389,7 @@ def test_compile_reports_a_broken_built_object_like_other_schema_problems(projec
     with pytest.raises(SpecError) as caught:
         compile_environments(Project.at(project.root), ["dev"], schemas)
     assert [str(problem) for problem in caught.value.problems] == [
-        "stacks/Pulumi.dev.yaml:1:1: built Application argocd/modelfleet-dev: spec.syncPolicy.automated: "
+        "stacks/Pulumi.dev.yaml:4:3: built Application argocd/modelfleet-dev: spec.syncPolicy.automated: "
         "unknown field 'allowEmtpy'"
     ]
 

@@ -367,3 +367,16 @@ def test_quantities_that_are_not_finite_amounts(project, written, message):
             - name: llama
               resources: {{requests: {{memory: {written}}}}}
         """) == [f"stacks/Pulumi.dev.yaml:5:30: models[0].resources.requests.memory: {message}"]
+
+
+def test_a_schema_problem_of_a_built_object_is_located_at_the_value_it_comes_from(project):
+    """A label value Kubernetes refuses passes the spec (a free-form map) and is caught on the built objects."""
+    from modelfleet.compile import compile_environments
+    from modelfleet.schemas.validate import ManifestSchemas
+
+    project.write("shared.yaml", MINIMAL_SHARED.replace("  modelfleet:models:\n", "  modelfleet:environment:\n    labels: {team: " + "x" * 70 + "}\n  modelfleet:models:\n"))
+    project.write("Pulumi.dev.yaml", "config:\n  modelfleet:environment: {namespace: ml-dev}\n  modelfleet:models:\n    - name: llama\n      labels: {tier: -bad-}\n")
+    with pytest.raises(SpecError) as caught:
+        compile_environments(Project.at(project.root), ["dev"], ManifestSchemas.vendored())
+    found = sorted({(str(problem.position), problem.message.split(": ")[1]) for problem in caught.value.problems})
+    assert found == [("stacks/Pulumi.dev.yaml:5:16", "metadata.labels.tier"), ("stacks/shared.yaml:19:14", "metadata.labels.team")]

@@ -1,8 +1,11 @@
-"""`modelfleet check`: run the policy pack, over its real protocol, on compiled environments or manifest files.
+"""`modelfleet check`: run the policy pack on compiled environments or manifest files.
 
-One pack process per environment (the engine starts one per stack), fed every object as the resource
-Pulumi would register for it: type token `kubernetes:<group>/<version>:<Kind>` (core group `core`),
-the object as its properties, a URN built like Pulumi's from the stack, project and object name.
+The pack gets every object as the resource Pulumi would register for it: type token
+`kubernetes:<group>/<version>:<Kind>` (core group `core`), the object as its properties, a URN built like
+Pulumi's from the stack, project and object name. Two ways to run it, with the same verdicts
+(tests/test_policy_parity.py): in this process, as the SDK evaluates it (check/in_process.py, the default), or
+over its real protocol, one pack process per environment as the engine starts one per stack (`--protocol grpc`,
+check/analyzer_client.py); a pack that cannot be evaluated in process is driven over gRPC.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from components.k8s_objects import resource_name
 from modelfleet.load.source_yaml import Path_, Position, SourceProblem, YamlDocument
 from modelfleet.load.project import PROJECT_FILE, Project, SpecError
 from modelfleet.check.analyzer_client import PolicyInfo, PolicyPackProcess, Resource
-from modelfleet.check.declarations import Declarations
+from modelfleet.check.in_process import InProcessPack, NotInProcess
+from modelfleet.build.declarations import Declarations
 from modelfleet.check.manifest_files import ManifestObject, load_manifests
 from modelfleet.check.pack_config import reconcile
 
@@ -159,15 +163,25 @@ def config_file(project: Project, env: str) -> Path:
     return project.root / PACK_DIR / "config" / f"{env}.json"
 
 
-def run_pack(project: Project, stack_project: str, env: str, subjects: list[Subject], config: Path | None, declarations: Declarations | None = None) -> EnvironmentResult:
-    """Analyze every subject, then the stack, with the policy config (default: the env's); the pack stops in any case.
-    `declarations` locates the findings on compiled subjects."""
+def open_pack(project: Project, stack_project: str, env: str, protocol: str) -> InProcessPack | PolicyPackProcess:
+    """The pack of the project for one stack: in this process when asked and possible, else its own process."""
+    if protocol == "in-process":
+        try:
+            return InProcessPack(project.root / PACK_DIR, stack_project, env)
+        except NotInProcess:
+            pass
+    return PolicyPackProcess(project.root / PACK_DIR, stack_project, env)
+
+
+def run_pack(project: Project, stack_project: str, env: str, subjects: list[Subject], config: Path | None, declarations: Declarations | None = None, protocol: str = "in-process") -> EnvironmentResult:
+    """Analyze every subject, then the stack, with the policy config (default: the env's); a pack process stops in any
+    case. `declarations` locates the findings on compiled subjects."""
     path = config or config_file(project, env)
     shown = project.display(path) if config is None else str(config)
     if not path.is_file():
         hint = "create it (start from policies/config/dev.json)" if config is None else "check the --config path"
         raise SpecError([SourceProblem(Position(shown, 1, 1), "", f"no policy config file for environment '{env}'; {hint}")])
-    with PolicyPackProcess(project.root / PACK_DIR, stack_project, env) as pack:
+    with open_pack(project, stack_project, env, protocol) as pack:
         pack.configure(reconcile(path, shown, pack.policies))
         diagnostics = [diagnostic for subject in subjects for diagnostic in pack.analyze(subject.resource)]
         diagnostics += pack.analyze_stack([subject.resource for subject in subjects])
@@ -181,15 +195,15 @@ def run_pack(project: Project, stack_project: str, env: str, subjects: list[Subj
     return EnvironmentResult(env, shown, subjects, findings)
 
 
-def check_environments(project: Project, compiled: list[CompiledEnvironment], config: Path | None = None) -> list[EnvironmentResult]:
+def check_environments(project: Project, compiled: list[CompiledEnvironment], config: Path | None = None, protocol: str = "in-process") -> list[EnvironmentResult]:
     stack_project = project_name(project)
     results = []
     for item in compiled:
         declarations = Declarations.of(item.loaded, item.plan)
-        results.append(run_pack(project, stack_project, item.env, compiled_subjects(project, item, stack_project), config, declarations))
+        results.append(run_pack(project, stack_project, item.env, compiled_subjects(project, item, stack_project), config, declarations, protocol))
     return results
 
 
-def check_manifests(project: Project, paths: list[Path], env: str, config: Path | None = None) -> EnvironmentResult:
+def check_manifests(project: Project, paths: list[Path], env: str, config: Path | None = None, protocol: str = "in-process") -> EnvironmentResult:
     stack_project = project_name(project)
-    return run_pack(project, stack_project, env, manifest_subjects(load_manifests(paths), env, stack_project), config)
+    return run_pack(project, stack_project, env, manifest_subjects(load_manifests(paths), env, stack_project), config, protocol=protocol)

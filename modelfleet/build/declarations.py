@@ -1,4 +1,4 @@
-"""Where a finding on a compiled object was written: the stack-file value it comes from, through the merge provenance.
+"""Where a finding on a built object was written: the stack-file value it comes from, through the merge provenance.
 
 Each built object is traced to the spec entry it was built from (a model, runtime, Ray cluster or storage entry;
 the environment for the rest) by building that entry alone. A finding is then located at the field its rule is
@@ -8,6 +8,7 @@ the GPU pool's tolerations for a toleration rule, the env entry of the same name
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,10 @@ from modelfleet.spec.stack_loader import LoadedStack
 
 ObjectKey = tuple[str, str, str, str]  # apiVersion, kind, namespace, name
 IMAGE_RULES = ("pinned-image", "no-latest-image")
+_METADATA_KEY = re.compile(r'^metadata\.(labels|annotations)(?:\.([A-Za-z0-9_$@:/-]+)|\["(.+?)"\])')
+"""A schema problem's path into a label or annotation (SchemaProblem quotes keys with dots)."""
+_ENGINE_KINDS = ("Application", "GitRepository", "Kustomization")
+_ENGINE_ENTRY: Path_ = ("gitops",)
 TOLERATION_RULES = ("gpu-toleration", "wildcard-toleration")
 
 
@@ -74,6 +79,18 @@ class Declarations:
         entry = self.entries.get(object_key(obj), ("environment",))
         candidates = [path for path in self._candidates(entry, rule, field) if self._written(path)]
         return locate(self.loaded.provenance, candidates[0] if candidates else entry)
+
+    def schema_position(self, obj: dict, path: str) -> Position:
+        """The stack-file position of a schema problem at `path` (as SchemaProblem formats it) of a built object: a
+        label or annotation where it is written (the entry's own, else the environment's), else the entry."""
+        entry = self.entries.get(object_key(obj), _ENGINE_ENTRY if obj.get("kind") in _ENGINE_KINDS else ("environment",))
+        candidates: list[Path_] = []
+        found = _METADATA_KEY.match(path)
+        if found:
+            field, key = found.group(1), found.group(2) or found.group(3)
+            candidates = [(*entry, field, key), ("environment", field, key)]
+        written = [candidate for candidate in candidates if self._written(candidate)]
+        return locate(self.loaded.provenance, written[0] if written else entry)
 
     def _candidates(self, entry: Path_, rule: str, field: Any) -> list[Path_]:
         spec = self.loaded.spec
