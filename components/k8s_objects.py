@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from modelfleet.build.resource_names import resource_name
 from modelfleet.plan.metadata_keys import PATCH_ANNOTATION
 
 if TYPE_CHECKING:
@@ -37,12 +38,6 @@ _PATCHES = {("v1", "ConfigMap"): k8s.core.v1.ConfigMapPatch}
 
 def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
-def resource_name(obj: dict) -> str:
-    """Explicit, stable Pulumi resource name: <namespace>/<name>, or <name> for cluster-scoped objects."""
-    metadata = obj["metadata"]
-    return f"{metadata['namespace']}/{metadata['name']}" if metadata.get("namespace") else metadata["name"]
 
 
 def with_built_image(value: Any, image: EngineImage) -> tuple[Any, bool]:

@@ -23,6 +23,11 @@ EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a writer killed by SIGPIPE: the reader (| head) went away
 
 
+PROTOCOLS = ("in-process", "grpc")  # modelfleet/check/check.py: how the policy pack runs
+PROTOCOL_HELP = ("how the policy pack runs: in-process (default; evaluated as the pulumi-policy SDK does, same verdicts) "
+                 "or grpc (its own process over Pulumi's Analyzer protocol, as `pulumi preview` drives it, with a deadline per call)")
+
+
 class UsageError(Exception):
     """Arguments that parse but do not go together."""
 
@@ -133,16 +138,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.manifests and args.env:
         raise UsageError("check either environments or --manifests, not both (--env picks the policy config for manifests)")
     project = _project(args)
-    # Imported here: gRPC and the protocol stubs are only needed by this command.
+    # Imported here: the pack and its protocol are only needed by this command.
     from modelfleet.check.analyzer_client import PolicyPackError
     from modelfleet.check.check import check_environments, check_manifests
     from modelfleet.check.report import exit_code, render
 
     try:
         if args.manifests:
-            results = [check_manifests(project, args.manifests, args.manifest_env, args.config)]
+            results = [check_manifests(project, args.manifests, args.manifest_env, args.config, args.protocol)]
         else:
-            results = check_environments(project, _compiled(project, args, strict=False), args.config)
+            results = check_environments(project, _compiled(project, args, strict=False), args.config, args.protocol)
     except PolicyPackError as error:
         return _failed(args, [str(error)])
     print(render(results, args.format))
@@ -165,7 +170,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
     try:
         base, head = snapshots(project, args.base, args.head, args.crds)
-        result = compare(project, base, head, args.env, with_policy=not args.no_policy)
+        result = compare(project, base, head, args.env, with_policy=not args.no_policy, protocol=args.protocol)
     except DiffInputError as error:
         return _failed(args, error.problems, "diff failed: a side could not be compiled or read")
     except PolicyPackError as error:
@@ -260,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--env", dest="manifest_env", default="dev", metavar="ENV", help="with --manifests: whose policies/config/<ENV>.json applies (default: dev)")
     check.add_argument("--config", type=Path, metavar="FILE", help="policy config file to use instead of policies/config/<env>.json")
     check.add_argument("--format", choices=formats, default="text", help=format_help)
+    check.add_argument("--protocol", choices=PROTOCOLS, default=PROTOCOLS[0], help=PROTOCOL_HELP)
     check.set_defaults(run=cmd_check)
 
     diff = sub.add_parser(
@@ -277,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--format", choices=("text", "markdown", *formats[1:]), default="text", help="report format (markdown: a pull-request comment; " + format_help.removeprefix("report format ("))
     diff.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the text report (auto: on a terminal, unless NO_COLOR is set)")
     diff.add_argument("--no-policy", action="store_true", help="skip the policy checks of both sides")
+    diff.add_argument("--protocol", choices=PROTOCOLS, default=PROTOCOLS[0], help=PROTOCOL_HELP)
     diff.add_argument("--crds", type=Path, help="validate against the CRD YAML files in DIR instead of the vendored schemas (default: $MODELFLEET_CRD_DIR if set)", metavar="DIR")
     diff.set_defaults(run=cmd_diff)
     return parser

@@ -69,19 +69,33 @@ def _level_name(value: int) -> str:
     return analyzer_pb2.EnforcementLevel.Name(value).lower()
 
 
-def _whole_numbers(value: Any) -> Any:
+def whole_numbers(value: Any) -> Any:
     """Protobuf numbers are doubles: give integral ones back as ints (a schema's `minimum: 1`, not 1.0)."""
     if isinstance(value, dict):
-        return {key: _whole_numbers(item) for key, item in value.items()}
+        return {key: whole_numbers(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_whole_numbers(item) for item in value]
+        return [whole_numbers(item) for item in value]
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def _struct(data: Mapping[str, Any]) -> struct_pb2.Struct:
-    struct = struct_pb2.Struct()
-    struct.update(data)
-    return struct
+def struct(data: Mapping[str, Any]) -> struct_pb2.Struct:
+    message = struct_pb2.Struct()
+    message.update(data)
+    return message
+
+
+def over_the_wire(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Properties as the pack's SDK reads them from a request: a Struct made into a dict again (numbers as floats,
+    the keys in the Struct's order)."""
+    return json_format.MessageToDict(struct(data))
+
+
+def diagnostic(policies: Mapping[str, PolicyInfo], policy: str, level: str, message: str, urn: str) -> Diagnostic:
+    """A diagnostic as the SDK sends it (the policy description, a newline, the violation), without the description."""
+    description = policies[policy].description if policy in policies else ""
+    if description and message.startswith(description):
+        message = message[len(description) :].lstrip("\n") or message
+    return Diagnostic(policy, level, message, urn)
 
 
 class PolicyPackProcess:
@@ -221,7 +235,7 @@ class PolicyPackProcess:
     # -- protocol ----------------------------------------------------------------------------------------
     @staticmethod
     def _policy_info(policy: Any) -> PolicyInfo:
-        schema = _whole_numbers(json_format.MessageToDict(policy.configSchema.properties)) if policy.HasField("configSchema") else {}
+        schema = whole_numbers(json_format.MessageToDict(policy.configSchema.properties)) if policy.HasField("configSchema") else {}
         severity = analyzer_pb2.PolicySeverity.Name(policy.severity)
         return PolicyInfo(
             name=policy.name,
@@ -238,25 +252,18 @@ class PolicyPackProcess:
         """Send every policy's (enforcement level, properties), already reconciled and validated."""
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         for name, (level, properties) in config.items():
-            request.policyConfig[name].CopyFrom(analyzer_pb2.PolicyConfig(enforcementLevel=analyzer_pb2.EnforcementLevel.Value(level.upper()), properties=_struct(properties)))
+            request.policyConfig[name].CopyFrom(analyzer_pb2.PolicyConfig(enforcementLevel=analyzer_pb2.EnforcementLevel.Value(level.upper()), properties=struct(properties)))
         self._call("Configure", request)
 
     def _diagnostics(self, response: Any, urn: str) -> list[Diagnostic]:
-        found = []
-        for diagnostic in response.diagnostics:
-            description = self.policies[diagnostic.policyName].description if diagnostic.policyName in self.policies else ""
-            message = diagnostic.message
-            if description and message.startswith(description):
-                message = message[len(description) :].lstrip("\n") or message
-            found.append(Diagnostic(diagnostic.policyName, _level_name(diagnostic.enforcementLevel), message, diagnostic.urn or urn))
-        return found
+        return [diagnostic(self.policies, item.policyName, _level_name(item.enforcementLevel), item.message, item.urn or urn) for item in response.diagnostics]
 
     def analyze(self, resource: Resource) -> list[Diagnostic]:
-        request = analyzer_pb2.AnalyzeRequest(type=resource.type, urn=resource.urn, name=resource.name, properties=_struct(resource.properties))
+        request = analyzer_pb2.AnalyzeRequest(type=resource.type, urn=resource.urn, name=resource.name, properties=struct(resource.properties))
         return self._diagnostics(self._call("Analyze", request, subject=f"{resource.type} {resource.name}"), resource.urn)
 
     def analyze_stack(self, resources: list[Resource]) -> list[Diagnostic]:
         request = analyzer_pb2.AnalyzeStackRequest(
-            resources=[analyzer_pb2.AnalyzerResource(type=r.type, urn=r.urn, name=r.name, properties=_struct(r.properties)) for r in resources]
+            resources=[analyzer_pb2.AnalyzerResource(type=r.type, urn=r.urn, name=r.name, properties=struct(r.properties)) for r in resources]
         )
         return self._diagnostics(self._call("AnalyzeStack", request, subject=f"stack {self.stack}"), "")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,10 @@ from typing import Any
 import yaml
 
 from modelfleet.compile import CompiledEnvironment
-from components.k8s_objects import resource_name
+from modelfleet.build.resource_names import resource_name
 from modelfleet.load.source_yaml import Path_, Position, SourceProblem, YamlDocument
 from modelfleet.load.project import PROJECT_FILE, Project, SpecError
-from modelfleet.check.analyzer_client import PolicyInfo, PolicyPackProcess, Resource
+from modelfleet.check.analyzer_client import Diagnostic, PolicyInfo, PolicyPackProcess, Resource
 from modelfleet.check.in_process import InProcessPack, NotInProcess
 from modelfleet.build.declarations import Declarations
 from modelfleet.check.manifest_files import ManifestObject, load_manifests
@@ -173,26 +174,46 @@ def open_pack(project: Project, stack_project: str, env: str, protocol: str) -> 
     return PolicyPackProcess(project.root / PACK_DIR, stack_project, env)
 
 
-def run_pack(project: Project, stack_project: str, env: str, subjects: list[Subject], config: Path | None, declarations: Declarations | None = None, protocol: str = "in-process") -> EnvironmentResult:
-    """Analyze every subject, then the stack, with the policy config (default: the env's); a pack process stops in any
-    case. `declarations` locates the findings on compiled subjects."""
+def policy_config(project: Project, env: str, config: Path | None) -> tuple[Path, str]:
+    """The policy config file (default: the env's) and how reports show it; a SpecError when it is missing."""
     path = config or config_file(project, env)
     shown = project.display(path) if config is None else str(config)
     if not path.is_file():
         hint = "create it (start from policies/config/dev.json)" if config is None else "check the --config path"
         raise SpecError([SourceProblem(Position(shown, 1, 1), "", f"no policy config file for environment '{env}'; {hint}")])
-    with open_pack(project, stack_project, env, protocol) as pack:
-        pack.configure(reconcile(path, shown, pack.policies))
-        diagnostics = [diagnostic for subject in subjects for diagnostic in pack.analyze(subject.resource)]
-        diagnostics += pack.analyze_stack([subject.resource for subject in subjects])
-        policies = pack.policies
+    return path, shown
+
+
+def analyze(pack: InProcessPack | PolicyPackProcess, subjects: list[Subject], known: Mapping[str, tuple[Mapping[str, Any], list[Diagnostic]]] | None = None) -> list[list[Diagnostic]]:
+    """The diagnostics of each subject; one whose URN and properties are in `known` takes them from there (resource
+    policies see one resource at a time)."""
+    found = []
+    for subject in subjects:
+        same = (known or {}).get(subject.resource.urn)
+        found.append(same[1] if same is not None and same[0] == subject.resource.properties else pack.analyze(subject.resource))
+    return found
+
+
+def findings(policies: Mapping[str, PolicyInfo], subjects: list[Subject], diagnostics: list[Diagnostic], declarations: Declarations | None) -> list[Finding]:
     by_urn = {subject.resource.urn: subject for subject in subjects}
-    findings = []
+    found = []
     for diagnostic in diagnostics:
         subject = by_urn.get(diagnostic.urn)
         position = _position(subject, diagnostic.policy, diagnostic.message, declarations)
-        findings.append(Finding(policies[diagnostic.policy], diagnostic.level, diagnostic.message, subject, position))
-    return EnvironmentResult(env, shown, subjects, findings)
+        found.append(Finding(policies[diagnostic.policy], diagnostic.level, diagnostic.message, subject, position))
+    return found
+
+
+def run_pack(project: Project, stack_project: str, env: str, subjects: list[Subject], config: Path | None, declarations: Declarations | None = None, protocol: str = "in-process") -> EnvironmentResult:
+    """Analyze every subject, then the stack, with the policy config (default: the env's); a pack process stops in any
+    case. `declarations` locates the findings on compiled subjects."""
+    path, shown = policy_config(project, env, config)
+    with open_pack(project, stack_project, env, protocol) as pack:
+        pack.configure(reconcile(path, shown, pack.policies))
+        diagnostics = [diagnostic for found in analyze(pack, subjects) for diagnostic in found]
+        diagnostics += pack.analyze_stack([subject.resource for subject in subjects])
+        policies = pack.policies
+    return EnvironmentResult(env, shown, subjects, findings(policies, subjects, diagnostics, declarations))
 
 
 def check_environments(project: Project, compiled: list[CompiledEnvironment], config: Path | None = None, protocol: str = "in-process") -> list[EnvironmentResult]:

@@ -51,14 +51,14 @@ class DiffResult:
         return EXIT_CHANGES if self.changed else EXIT_NO_CHANGE
 
 
-def compare(project: Project, base: Snapshot, head: Snapshot, envs: list[str] | None = None, with_policy: bool = True) -> DiffResult:
+def compare(project: Project, base: Snapshot, head: Snapshot, envs: list[str] | None = None, with_policy: bool = True, protocol: str = "in-process") -> DiffResult:
     """The diff of every environment on either side (or of `envs`), sorted by name."""
     names = sorted(set(base.environments) | set(head.environments))
     if envs:
         names = [env for env in names if env in envs]
     before = {env: base.environments[env] for env in names if env in base.environments}
     after = {env: head.environments[env] for env in names if env in head.environments}
-    policy = check_sides(project, before, after) if with_policy else {}
+    policy = check_sides(project, before, after, protocol) if with_policy else {}
     diffs = []
     for env in names:
         old, new = before.get(env, []), after.get(env, [])

@@ -1,8 +1,10 @@
 """Policy results on both sides of a diff: violations the change introduces, fixes, and what still fails.
 
-Both sides are checked by this checkout's policy pack with its policies/config/<env>.json, over the pack's
-real protocol (components/policy_check). Using one rule set for both sides makes the delta show what the
-change does to the objects under the rules that apply once it is merged.
+Both sides are checked by this checkout's policy pack with its policies/config/<env>.json (modelfleet/check), one
+pack per environment for both sides. Using one rule set for both sides makes the delta show what the change does
+to the objects under the rules that apply once it is merged; so an object the change leaves as it is has the same
+verdicts on both sides, and only the head side's objects and the base side's changed ones are analyzed (the stack
+policies see each whole side).
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from modelfleet.check.check import EnvironmentResult, project_name, run_pack, subjects
+from modelfleet.check.check import EnvironmentResult, analyze, findings, open_pack, policy_config, project_name, subjects
+from modelfleet.check.pack_config import reconcile
 from modelfleet.load.project import Project
 
 
@@ -62,18 +65,29 @@ def policy_delta(base: list[Violation], head: list[Violation]) -> PolicyDelta:
     )  # fmt: skip
 
 
-def check_sides(project: Project, base: dict[str, list[dict]], head: dict[str, list[dict]]) -> dict[str, PolicyDelta]:
-    """Run the pack on every environment of both sides (in parallel: one pack process each) and compare.
+def check_sides(project: Project, base: dict[str, list[dict]], head: dict[str, list[dict]], protocol: str = "in-process") -> dict[str, PolicyDelta]:
+    """Run the pack on every environment of both sides and compare (over gRPC: one pack process per environment, in
+    parallel).
 
     An environment that only the base side has is not checked: its config may be gone with it, and all of
     its objects are removed anyway."""
     stack_project = project_name(project)
-    jobs = [(side, env, objects) for side, trees in (("base", base), ("head", head)) for env, objects in trees.items() if env in head]
 
-    def check(job: tuple[str, str, list[dict]]) -> EnvironmentResult:
-        side, env, objects = job
-        return run_pack(project, stack_project, env, subjects([(obj, f"{side} {env}", None, ()) for obj in objects], env, stack_project), None)
+    def check(env: str) -> tuple[EnvironmentResult | None, EnvironmentResult]:
+        sides = {side: subjects([(obj, f"{side} {env}", None, ()) for obj in trees[env]], env, stack_project) for side, trees in (("base", base), ("head", head)) if env in trees}
+        path, shown = policy_config(project, env, None)
+        with open_pack(project, stack_project, env, protocol) as pack:
+            pack.configure(reconcile(path, shown, pack.policies))
+            head_found = analyze(pack, sides["head"])
+            known = {subject.resource.urn: (subject.resource.properties, found) for subject, found in zip(sides["head"], head_found)}
+            results = {}
+            for side, checked in sides.items():
+                diagnostics = [item for found in (head_found if side == "head" else analyze(pack, checked, known)) for item in found]
+                diagnostics += pack.analyze_stack([subject.resource for subject in checked])
+                results[side] = EnvironmentResult(env, shown, checked, findings(pack.policies, checked, diagnostics, None))
+        return results.get("base"), results["head"]
 
-    with ThreadPoolExecutor(max_workers=max(min(len(jobs), 8), 1)) as pool:
-        results = dict(zip(((side, env) for side, env, _ in jobs), pool.map(check, jobs)))
-    return {env: policy_delta(violations(results.get(("base", env))), violations(results[("head", env)])) for env in head}
+    envs = sorted(head)
+    with ThreadPoolExecutor(max_workers=max(min(len(envs), 8), 1) if protocol == "grpc" else 1) as pool:
+        results = dict(zip(envs, pool.map(check, envs)))
+    return {env: policy_delta(violations(results[env][0]), violations(results[env][1])) for env in envs}

@@ -127,7 +127,13 @@ def git_revision(project: Project, revision: str, crds: Path | None) -> Snapshot
             lines = [line for line in _text(result.stderr).splitlines() if line and not line.startswith("warning: ")]
             shown = [f"{revision}:{line}" if _LOCATED.match(line) else f"{revision}: {line}" for line in lines]
             raise DiffInputError(shown or [f"{revision}: render failed (exit {result.returncode})"])
-        return rendered_directory(out, label) if out.is_dir() else Snapshot(label, {})
+        return Snapshot(label, {tree.name: objects_of_tree(tree) for tree in sorted(out.iterdir()) if tree.is_dir()} if out.is_dir() else {})
+
+
+def objects_of_tree(tree: Path) -> list[dict]:
+    """The objects of a tree a compiler just rendered: read with the C loader, without the source positions that
+    manifests given by the user are read with (its files are known to be well-formed)."""
+    return objects_of_files({str(path.relative_to(tree)): path.read_text(encoding="utf-8") for path in tree.rglob("*") if path.is_file()})
 
 
 def _render_command(root: Path, crds: Path | None, scratch: Path) -> list[str]:

@@ -29,6 +29,19 @@ ResourceCheck = Callable[[KubeObject, Mapping[str, Any]], Iterable[str]]
 StackCheck = Callable[[list[tuple[str, KubeObject]], Mapping[str, Any]], Iterable[tuple[str, str | None]]]
 
 
+_last: tuple[str, Any, KubeObject | None] | None = None
+
+
+def _object(resource_type: str, props: Mapping[str, Any]) -> KubeObject | None:
+    """kube_object, converted once per resource: the SDK hands every policy props of its own, a host that hands
+    all policies the same props object (modelfleet check in process) gets the conversion the previous policy made.
+    The rules only read it."""
+    global _last
+    if _last is None or _last[1] is not props or _last[0] != resource_type:
+        _last = (resource_type, props, kube_object(resource_type, props))
+    return _last[2]
+
+
 def _settings(schema: dict[str, dict] | None, config: Mapping[str, Any]) -> dict[str, Any]:
     defaults = {key: spec["default"] for key, spec in (schema or {}).items() if "default" in spec}
     return {**defaults, **plain(config)}
@@ -47,7 +60,7 @@ def _common(name: str, description: str, level: EnforcementLevel, severity: Seve
 
 def resource_policy(*, name: str, description: str, level: EnforcementLevel, severity: Severity, remediation: str, check: ResourceCheck, config: dict[str, dict] | None = None) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        obj = kube_object(args.resource_type, args.props)
+        obj = _object(args.resource_type, args.props)
         if obj is not None:
             for message in check(obj, _settings(config, args.get_config())):
                 report_violation(message, None)
