@@ -16,7 +16,7 @@ from modelfleet.diff.object_diff import ABSENT, FieldChange, field_changes, obje
 from modelfleet.diff.policy_delta import Violation, policy_delta
 from modelfleet.diff.report import MARKER, comment_markdown, markdown_report
 from modelfleet.diff.serving import serving_summaries
-from modelfleet.diff.sources import Snapshot, rendered_directory
+from modelfleet.diff.sources import rendered_directory
 from modelfleet.load.project import Project
 from tests.conftest import ROOT
 from tests.golden import GOLDEN_DIFF, fixture_diff, text_diff

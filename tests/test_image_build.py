@@ -12,11 +12,9 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import pulumi_docker_build
-import pytest
 import yaml
 
 from modelfleet.cli import main

@@ -313,49 +313,49 @@ applications:
 
 
 def test_every_pod_setting_rule_is_a_located_error(project):
-    found = errors(project, f"""
+    found = errors(project, """
   modelfleet:environment:
     namespace: ml-dev
     pod:
-      affinity: {{nodeAfinity: {{}}}}
-      volumes: [{{name: logs, mountPath: /var/log, emptyDir: {{}}}}]
+      affinity: {nodeAfinity: {}}
+      volumes: [{name: logs, mountPath: /var/log, emptyDir: {}}]
   modelfleet:models:
     - name: kn
       backend: knative
       runtime: vllm
-      storage: {{name: models, path: a}}
-      gpu: {{pool: a100}}
+      storage: {name: models, path: a}
+      gpu: {pool: a100}
       pod:
-        nodeSelector: {{nvidia.com/gpu.product: Tesla-T4}}
-        topologySpreadConstraints: [{{maxSkew: 1, whenUnsatisfiable: DoNotSchedule}}]
-        securityContext: {{readOnlyRootFilesystem: true}}
-        rollout: {{maxSurge: 1}}
+        nodeSelector: {nvidia.com/gpu.product: Tesla-T4}
+        topologySpreadConstraints: [{maxSkew: 1, whenUnsatisfiable: DoNotSchedule}]
+        securityContext: {readOnlyRootFilesystem: true}
+        rollout: {maxSurge: 1}
     - name: dep
       backend: deployment
       runtime: tgi
-      storage: {{name: hub, path: org/model}}
-      gpu: {{pool: a100}}
+      storage: {name: hub, path: org/model}
+      gpu: {pool: a100}
       pod:
         volumes:
-          - {{name: model, mountPath: /extra, emptyDir: {{}}}}
-          - {{name: again, mountPath: /dev/shm, emptyDir: {{}}}}
-        securityContext: {{runAsNonRoot: true, readOnlyRootFilesystem: true}}
+          - {name: model, mountPath: /extra, emptyDir: {}}
+          - {name: again, mountPath: /dev/shm, emptyDir: {}}
+        securityContext: {runAsNonRoot: true, readOnlyRootFilesystem: true}
     - name: ray
       backend: ray
       runtime: ray-llm
-      storage: {{name: hub, path: org/model}}
-      gpu: {{pool: a100, count: 2}}
+      storage: {name: hub, path: org/model}
+      gpu: {pool: a100, count: 2}
       sharedMemory: 8Gi
-      engine: {{tensorParallelSize: 2}}
-      deployment: {{serviceName: other}}
+      engine: {tensorParallelSize: 2}
+      deployment: {serviceName: other}
       pod:
-        probes: {{readiness: {{path: /health}}}}
-        rollout: {{maxSurge: 1}}
+        probes: {readiness: {path: /health}}
+        rollout: {maxSurge: 1}
     - name: iris
       format: sklearn
       runtime: sklearn
       storageUri: gs://bucket/iris
-      pod: {{probes: {{liveness: {{periodSeconds: 5}}}}}}
+      pod: {probes: {liveness: {periodSeconds: 5}}}
 """)
     assert found == [
         "stacks/Pulumi.dev.yaml:6:7: environment.pod.affinity: unknown field 'nodeAfinity'; write a Kubernetes Affinity (nodeAffinity, podAffinity, podAntiAffinity)",

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from modelfleet.plan import ModelPlan
 from modelfleet.build.metadata import env_vars
-from modelfleet.build.pod import (container_probes, container_resources, container_security, home_env, image_pull_secrets,
-                                  pod_scheduling, pod_security, pod_volumes)
+from modelfleet.build.pod import (container_probes, container_resources, container_security, home_env, pod_fields, pod_volumes)
 
 
 def engine_pod_spec(model: ModelPlan, *, named_port: bool) -> tuple[dict, dict]:
@@ -37,12 +36,7 @@ def engine_pod_spec(model: ModelPlan, *, named_port: bool) -> tuple[dict, dict]:
     pod: dict = {}
     if model.service_account_name is not None:
         pod["serviceAccountName"] = model.service_account_name
-    pulls = image_pull_secrets(settings)
-    if pulls:
-        pod["imagePullSecrets"] = pulls
-    pod.update(pod_scheduling(model.gpu, settings))
-    if pod_security(settings):
-        pod["securityContext"] = pod_security(settings)
+    pod.update(pod_fields(model.gpu, settings))
     if volumes:
         pod["volumes"] = volumes
     return container, pod

@@ -10,8 +10,7 @@ from modelfleet.plan import EnvironmentPlan, ModelPlan
 from modelfleet.build.inference_service_parts import attach_features
 from modelfleet.build.metadata import capacity_annotations, env_vars, object_metadata
 from modelfleet.plan import SERVING_PORT
-from modelfleet.build.pod import (container_probes, container_resources, container_security, home_env, image_pull_secrets,
-                                  pod_scheduling, pod_security, pod_volumes, rolling_update)
+from modelfleet.build.pod import (container_probes, container_resources, container_security, home_env, pod_fields, pod_volumes, rolling_update)
 
 CURRENT_MODE_NAMES_SINCE = (0, 16)  # KServe renamed RawDeployment/Serverless to Standard/Knative
 LEGACY_MODE_NAMES = {"Standard": "RawDeployment", "Knative": "Serverless"}
@@ -83,13 +82,7 @@ def build_inference_service(model: ModelPlan, env: EnvironmentPlan) -> dict:
     if security:
         model_spec["securityContext"] = security
     model_spec.update(container_probes(settings, SERVING_PORT))  # over the runtime's engine defaults
-    pod: dict = {}
-    pulls = image_pull_secrets(settings, model.image_pull_secret)
-    if pulls:
-        pod["imagePullSecrets"] = pulls
-    pod.update(pod_scheduling(model.gpu, settings))
-    if pod_security(settings):
-        pod["securityContext"] = pod_security(settings)
+    pod = pod_fields(model.gpu, settings, model.image_pull_secret)
     if volumes:
         pod["volumes"] = volumes
 

@@ -65,6 +65,20 @@ def image_pull_secrets(pod: PodPlan, *more: str | None) -> list[dict]:
     return [{"name": name} for name in names]
 
 
+def pod_fields(gpu: GpuPlacement | None, pod: PodPlan, *pull_secrets: str | None) -> dict:
+    """The pod-level fields every backend takes from the pod settings: image pull secrets (with `pull_secrets`),
+    scheduling and the pod securityContext."""
+    fields: dict = {}
+    pulls = image_pull_secrets(pod, *pull_secrets)
+    if pulls:
+        fields["imagePullSecrets"] = pulls
+    fields.update(pod_scheduling(gpu, pod))
+    security = pod_security(pod)
+    if security:
+        fields["securityContext"] = security
+    return fields
+
+
 def pod_security(pod: PodPlan) -> dict:
     """The pod-level securityContext: fsGroup (the rest is the container's, which Knative allows without flags)."""
     security = pod.security

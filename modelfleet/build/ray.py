@@ -7,8 +7,7 @@ import yaml
 from modelfleet.plan import EnvironmentPlan, ModelPlan, RayClusterPlan, RayWorkerGroupPlan
 from modelfleet.spec.ray_serve import ServeApplication
 from modelfleet.build.metadata import capacity_annotations, env_vars, object_metadata
-from modelfleet.build.pod import (container_resources, container_security, home_env, image_pull_secrets, pod_scheduling,
-                                  pod_security, pod_volumes)
+from modelfleet.build.pod import container_resources, container_security, home_env, pod_fields, pod_volumes
 
 SERVE_PORT = 8000
 HEAD_PORTS = (("gcs", 6379), ("dashboard", 8265), ("client", 10001), ("serve", SERVE_PORT), ("metrics", 8080))
@@ -27,13 +26,7 @@ def _pod(cluster: RayClusterPlan, gpu, container: dict, shared_memory: str | Non
         container["volumeMounts"] = mounts
     if container_security(settings):
         container["securityContext"] = container_security(settings)
-    pod: dict = {}
-    pulls = image_pull_secrets(settings)
-    if pulls:
-        pod["imagePullSecrets"] = pulls
-    pod.update(pod_scheduling(gpu, settings))
-    if pod_security(settings):
-        pod["securityContext"] = pod_security(settings)
+    pod = pod_fields(gpu, settings)
     pod["containers"] = [container]
     if volumes:
         pod["volumes"] = volumes

@@ -38,7 +38,6 @@ def text_report(results: list[EnvironmentResult]) -> str:
 
 def _finding_json(finding: Finding) -> dict[str, Any]:
     subject = finding.subject
-    position = finding.position
     return {
         "resource": None if subject is None else {
             "kind": subject.kind, "namespace": subject.namespace, "name": subject.name,

@@ -180,9 +180,9 @@ def _check_runtime(model: Model, runtime: Runtime, at: tuple, problems: Problems
                 problems.add(at + ("format",), f"runtime '{runtime.name}' serves {', '.join(fmt.name for fmt in formats)}, not '{model.format}'; change format or runtime")
         _check_protocol(model, runtime, at, problems)
     else:
-        for field, value in (("format", model.format), ("formatVersion", model.format_version), ("runtimeVersion", model.runtime_version), ("protocolVersion", model.protocol_version)):
+        for name, value in (("format", model.format), ("formatVersion", model.format_version), ("runtimeVersion", model.runtime_version), ("protocolVersion", model.protocol_version)):
             if value is not None:
-                problems.add(at + (field,), f"{field} is read by KServe only, and this model uses backend {backend}; remove it")
+                problems.add(at + (name,), f"{name} is read by KServe only, and this model uses backend {backend}; remove it")
 
 
 def _check_protocol(model: Model, runtime: Runtime, at: tuple, problems: Problems) -> None:
@@ -286,9 +286,9 @@ def _check_free_form(model: Model, at: tuple, problems: Problems) -> None:
     metadata_problems(model.annotations, at + ("annotations",), True, problems)
     argument_problems(model.args, at + ("args",), problems)
     env_problems(model.env, at + ("env",), problems)
-    for options, field in ((model.engine, "engine"), (model.tgi, "tgi")):
+    for options, name in ((model.engine, "engine"), (model.tgi, "tgi")):
         if options is not None:
-            argument_problems(options.extra_args, at + (field, "extraArgs"), problems)
+            argument_problems(options.extra_args, at + (name, "extraArgs"), problems)
 
 
 def _check_host(model: Model, namespace: str, at: tuple, problems: Problems) -> None:

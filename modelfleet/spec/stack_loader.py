@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from modelfleet.spec.diagnostics import describe_input, model_fields_at, unknown_null_keys, validation_problems

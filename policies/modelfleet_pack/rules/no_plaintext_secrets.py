@@ -8,7 +8,6 @@ Secret carrying data must not be rendered at all. Messages never repeat the valu
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
