@@ -77,7 +77,7 @@ ACTIONLINT = ROOT / "tests" / "node" / "node_modules" / ".bin" / "node-actionlin
 
 def test_zizmor_finds_nothing_in_the_workflows_and_the_update_config():
     """Offline (no GitHub API): secrets passed by name, no credentials left in a checkout that does not push."""
-    result = subprocess.run([str(ZIZMOR), "--offline", "--format", "plain", ".github/"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run([str(ZIZMOR), "--offline", "--color", "never", "--format", "plain", ".github/"], cwd=ROOT, capture_output=True, text=True)
     assert (result.returncode, result.stdout.strip().splitlines()[-1]) == (0, "No findings to report. Good job! (16 suppressed)"), result.stdout
 
 
@@ -86,7 +86,7 @@ def test_zizmor_still_catches_inherited_secrets(tmp_path):
     workflows.mkdir(parents=True)
     (workflows / "deploy.yml").write_text((WORKFLOW_DIR / "deploy.yml").read_text().replace(
         "    secrets:\n      PULUMI_ACCESS_TOKEN: ${{ secrets.PULUMI_ACCESS_TOKEN }} # the only secret it uses (pulumi mode)\n", "    secrets: inherit\n"))
-    result = subprocess.run([str(ZIZMOR), "--offline", "--format", "plain", str(tmp_path / ".github")], capture_output=True, text=True)
+    result = subprocess.run([str(ZIZMOR), "--offline", "--color", "never", "--format", "plain", str(tmp_path / ".github")], capture_output=True, text=True)
     assert result.returncode != 0 and result.stdout.count("warning[secrets-inherit]") == 3
 
 

@@ -9,6 +9,7 @@ engine here, so the engine address is a placeholder nobody dials.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import selectors
@@ -16,6 +17,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +33,24 @@ CALL_TIMEOUT_VARIABLE = "MODELFLEET_POLICY_TIMEOUT"
 CALL_TIMEOUT = 120.0  # seconds one call may take (a whole stack in AnalyzeStack); $MODELFLEET_POLICY_TIMEOUT overrides
 MAX_MESSAGE = 400 * 1024 * 1024  # the engine's and the SDK's gRPC message limit
 LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+
+
+@contextlib.contextmanager
+def _interrupts_held():
+    """Hold Ctrl-C (SIGINT) back in the main thread until the block ends; it is delivered then."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _unblock_interrupts() -> None:
+    """In the started pack: take SIGINT again (the mask of the starting thread is inherited)."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 class PolicyPackError(Exception):
@@ -134,13 +154,15 @@ class PolicyPackProcess:
         # faulthandler: a SIGABRT makes a hung pack print where it is (see _hung)
         environment = dict(os.environ, PULUMI_PROJECT=self.project, PULUMI_STACK=self.stack, PULUMI_DRY_RUN="true", PYTHONFAULTHANDLER="1")
         self._stderr = tempfile.TemporaryFile()
-        self._process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.policy", ENGINE_ADDRESS, str(self.pack_dir)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            env=environment,
-        )
+        with _interrupts_held():  # a Ctrl-C between the start and the assignment would leave the pack running
+            self._process = subprocess.Popen(
+                [sys.executable, "-u", "-m", "pulumi.policy", ENGINE_ADDRESS, str(self.pack_dir)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                env=environment,
+                preexec_fn=_unblock_interrupts,
+            )
         port = self._read_port()
         self._channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=[("grpc.max_receive_message_length", MAX_MESSAGE), ("grpc.max_send_message_length", MAX_MESSAGE)])
         self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
