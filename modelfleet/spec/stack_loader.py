@@ -9,6 +9,7 @@ program merges it (see merge.py for the rules).
 from __future__ import annotations
 
 import difflib
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from modelfleet.spec import CONFIG_KEYS, CONFIG_NAMESPACE, StackSpec
 
 NAMED_ENTRY_FIELDS = {key: tuple(fields) for key in CONFIG_KEYS if (fields := model_fields_at(StackSpec, (key, 0))) is not None}
 """The fields of an entry of each named list (gpuPools, storage, runtimes, models, ...), by config key."""
-PULUMI_STACK_FILE_KEYS = {"config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"}
+PULUMI_STACK_FILE_KEYS = frozenset({"config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"})
 
 
 @dataclass(frozen=True)
@@ -93,13 +94,28 @@ def _name_problems(document: YamlDocument, values: dict[str, Any]) -> list[Sourc
     return problems
 
 
-def _read(path: Path, shown: str, allowed_top: set[str]) -> tuple[YamlDocument | None, dict[str, Any], list[SourceProblem]]:
+def _read(path: Path, shown: str, allowed_top: frozenset[str]) -> tuple[YamlDocument | None, dict[str, Any], list[SourceProblem]]:
+    """A stack file's document, its modelfleet config and its problems. Parsed once per content: shared.yaml is
+    merged under every environment of a run, and nothing downstream changes what is returned."""
     try:
-        document = load_yaml_file(path, display_name=shown)
-    except YamlSourceError as error:
-        return None, {}, list(error.problems)
-    values, problems = _config_section(document, allowed_top)
-    return document, values, problems
+        content = hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
+    except OSError:
+        content = None  # load_yaml_file reports it
+    key = (str(path), shown, allowed_top, content)
+    if key not in _READ:
+        if len(_READ) >= 8:
+            del _READ[next(iter(_READ))]
+        try:
+            document = load_yaml_file(path, display_name=shown)
+        except YamlSourceError as error:
+            _READ[key] = (None, {}, list(error.problems))
+        else:
+            _READ[key] = (document, *_config_section(document, allowed_top))
+    document, values, problems = _READ[key]
+    return document, values, list(problems)
+
+
+_READ: dict[tuple, tuple[YamlDocument | None, dict[str, Any], list[SourceProblem]]] = {}
 
 
 def load_stack(project: Project, env: str, pulumi_config: dict[str, Any] | None = None) -> LoadedStack:
@@ -111,7 +127,7 @@ def load_stack(project: Project, env: str, pulumi_config: dict[str, Any] | None 
     stack_path = project.stack_file(env)
     shared_path = project.stacks_dir / SHARED_FILE
     problems: list[SourceProblem] = []
-    shared_doc, shared, found = (None, {}, []) if not shared_path.is_file() else _read(shared_path, project.display(shared_path), {"config"})
+    shared_doc, shared, found = (None, {}, []) if not shared_path.is_file() else _read(shared_path, project.display(shared_path), frozenset({"config"}))
     problems += found
     if stack_path.is_file() or pulumi_config is None:
         stack_doc, stack, found = _read(stack_path, project.display(stack_path), PULUMI_STACK_FILE_KEYS)
