@@ -429,3 +429,34 @@ def test_a_canary_traffic_shift_is_shown_as_such_in_text_markdown_and_json(tmp_p
     fields = {change["after"]["traffic"][0][0]: change["fields"] for change in environment["serving"]}
     assert fields == {"canary": [{"label": "canary", "old": "10%", "new": "50%"}],
                       "canary next": [{"label": "canary next", "old": "20%", "new": "100%"}]}
+
+
+# --- Knative Service traffic ---------------------------------------------------------------------------------------
+
+
+def _knative_traffic_tree(root: Path, canary_percent: int) -> Path:
+    """A rendered dev tree with a Knative Service splitting traffic between its stable revision and the latest."""
+    tree = root / "dev"
+    tree.mkdir(parents=True)
+    (tree / ".modelfleet-rendered").write_text("")
+    service = {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "metadata": {"name": "qwen", "namespace": "ml-dev"},
+               "spec": {"template": {"metadata": {"name": "qwen-45f50158"}, "spec": {"containers": [{"image": "vllm/vllm-openai:v0.6.3"}]}},
+                        "traffic": [{"tag": "stable", "revisionName": "qwen-ea6a838b", "percent": 100 - canary_percent},
+                                    {"tag": "canary", "latestRevision": True, "percent": canary_percent}]}}
+    (tree / "service.serving.knative.dev_ml-dev_qwen.yaml").write_text(json.dumps(service))
+    return root
+
+
+def test_a_knative_traffic_shift_is_shown_as_such_in_text_markdown_and_json(tmp_path, capsys):
+    base, head = str(_knative_traffic_tree(tmp_path / "base", 10)), str(_knative_traffic_tree(tmp_path / "head", 50))
+    assert main(["diff", base, head, "--project", str(ROOT), "--no-policy"]) == 2
+    text = capsys.readouterr().out
+    assert "    traffic canary: 10% → 50%" in text and "    traffic stable: 90% → 50%" in text
+    assert main(["diff", base, head, "--project", str(ROOT), "--no-policy", "--format", "markdown"]) == 2
+    markdown = capsys.readouterr().out
+    assert "| Service ml-dev/qwen | traffic canary | `10%` | `50%` |" in markdown
+    assert "| Service ml-dev/qwen | traffic stable | `90%` | `50%` |" in markdown
+    assert main(["diff", base, head, "--project", str(ROOT), "--no-policy", "--format", "json"]) == 2
+    [change] = json.loads(capsys.readouterr().out)["environments"][0]["serving"]
+    assert change["fields"] == [{"label": "traffic canary", "old": "10%", "new": "50%"}, {"label": "traffic stable", "old": "90%", "new": "50%"}]
+    assert change["after"]["traffic"] == [["traffic stable", "50%"], ["traffic canary", "50%"]]

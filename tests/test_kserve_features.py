@@ -88,7 +88,7 @@ def test_canary_of_a_multi_node_model_is_refused(project):
       gpu: {pool: a100, count: 8, perPod: 4}
       sharedMemory: 16Gi
       scaling: {autoscaler: none}
-      canary: {trafficPercent: 10, env: []}
+      canary: {trafficPercent: 10, env: [{name: NCCL_DEBUG, value: INFO}]}
 """) == [
         'stacks/Pulumi.dev.yaml:12:7: models[0].canary: KServe runs no canary of a multi-node model (workerSpec); remove canary, or roll out by replacing the model',
     ]
@@ -101,11 +101,9 @@ def test_features_are_kserve_only(project):
       storage: {name: models, path: qwen}
       auth: token
       batcher: {maxBatchSize: 4}
-      canary: {trafficPercent: 5, env: []}
 """, "namespace: ml-dev, platform: {knative: '1.23'}") == [
         "stacks/Pulumi.dev.yaml:8:7: models[0].auth: auth is a feature of KServe's InferenceService, and this model uses backend knative; use backend kserve or remove auth",
         "stacks/Pulumi.dev.yaml:9:7: models[0].batcher: batcher is a feature of KServe's InferenceService, and this model uses backend knative; use backend kserve or remove batcher",
-        'stacks/Pulumi.dev.yaml:10:7: models[0].canary: canary is compiled for backend kserve, and this model uses backend knative; use backend kserve or remove canary',
     ]
 
 
@@ -196,4 +194,54 @@ def test_auth_needs_openshift_ai_and_the_raw_annotation_is_refused(project):
     assert errors(project, IRIS + "      auth: token\n      annotations: {security.opendatahub.io/enable-auth: 'true'}\n", "namespace: ml-dev", SKLEARN) == [
         'stacks/Pulumi.dev.yaml:10:7: models[0].auth: upstream KServe has no per-InferenceService authentication (it is cluster-wide: Istio or Gateway API policies); auth: token is enforced by OpenShift AI: set environment.platform.openshiftAi: true on an OpenShift AI cluster, or remove auth',
         'stacks/Pulumi.dev.yaml:11:21: models[0].annotations.security.opendatahub.io/enable-auth: security.opendatahub.io/enable-auth is an annotation modelfleet sets itself; remove it and use the typed setting it stands for (deploymentMode, scaling, auth, metrics, ...)',
+    ]
+
+
+def test_transformer_and_explainer_take_the_pod_settings_off_the_gpu_pool(project, schemas):
+    """The components get the model's scheduling (not the GPU pool's), pull secrets, securityContext and volumes; the
+    model's probes are the engine's, so each component declares its own."""
+    isvc = _isvc(project, "namespace: ml-dev, deploymentMode: Standard, pod: {imagePullSecrets: [registry-creds], priorityClassName: inference}", LLAMA + """      gpu: {pool: a100, count: 1}
+      pod:
+        nodeSelector: {zone-class: inference}
+        tolerations: [{key: spot, operator: Exists, effect: NoSchedule}]
+        volumes: [{name: labels, mountPath: /etc/labels, configMap: iris-labels}]
+        securityContext: {runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, readOnlyRootFilesystem: true}
+        probes: {startup: {failureThreshold: 360}}
+      transformer:
+        image: ghcr.io/acme/llama-transformer:1.0.0
+        probes: {readiness: {path: /v2/health/ready}}
+      explainer:
+        art: {type: SquareAttack}
+        probes: {liveness: {tcp: true, periodSeconds: 20}}
+""")[("InferenceService", "llama")]
+    spec = isvc["spec"]
+    pod = {
+        "imagePullSecrets": [{"name": "registry-creds"}],
+        "nodeSelector": {"zone-class": "inference"},
+        "tolerations": [{"key": "spot", "operator": "Exists", "effect": "NoSchedule"}],
+        "priorityClassName": "inference",
+        "securityContext": {"fsGroup": 1000},
+        "volumes": [{"name": "labels", "configMap": {"name": "iris-labels"}}, {"name": "tmp", "emptyDir": {}}],
+    }
+    container = {
+        "env": [{"name": "HOME", "value": "/tmp"}],
+        "volumeMounts": [{"name": "labels", "mountPath": "/etc/labels", "readOnly": True}, {"name": "tmp", "mountPath": "/tmp"}],
+        "securityContext": {"runAsNonRoot": True, "runAsUser": 1000, "readOnlyRootFilesystem": True},
+    }
+    assert spec["transformer"] == {"minReplicas": 1, "maxReplicas": 1, **pod, "containers": [{
+        "name": "kserve-container", "image": "ghcr.io/acme/llama-transformer:1.0.0", **container,
+        "readinessProbe": {"httpGet": {"path": "/v2/health/ready", "port": 8080}, "periodSeconds": 10, "failureThreshold": 3},
+    }]}
+    assert spec["explainer"] == {"minReplicas": 1, "maxReplicas": 1, **pod, "art": {
+        "type": "SquareAttack", **container, "livenessProbe": {"tcpSocket": {"port": 8080}, "periodSeconds": 20, "failureThreshold": 3},
+    }}
+    predictor = spec["predictor"]
+    assert predictor["nodeSelector"] == {"nvidia.com/gpu.product": "NVIDIA-A100-SXM4-80GB", "zone-class": "inference"}
+    assert predictor["model"]["startupProbe"]["failureThreshold"] == 360
+    assert schemas.validate(isvc) == []
+
+
+def test_component_probes_need_a_path_or_tcp(project):
+    assert errors(project, IRIS + "      transformer: {image: 'x:1', probes: {readiness: {periodSeconds: 5}}}\n", "namespace: ml-dev", SKLEARN) == [
+        "stacks/Pulumi.dev.yaml:10:44: models[0].transformer.probes.readiness: the image's health endpoint is not known to modelfleet; set path (HTTP GET) or tcp: true",
     ]

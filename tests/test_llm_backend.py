@@ -270,3 +270,79 @@ def test_policy_pack_walks_every_pod_template(pack):
     assert pack.messages("gpu-budget", LLMISVC, config={"gpu-budget": {"maxGpus": 3}}) == [
         "the stack holds 4 GPUs at maximum scale, over the budget of 3; largest: LLMInferenceService ml/llama-pd 4"
     ]
+
+
+LLM_POD = """
+    config:
+      modelfleet:environment:
+        namespace: ml-dev
+        pod: {imagePullSecrets: [registry-creds], priorityClassName: inference, nodeSelector: {node-class: inference}}
+      modelfleet:models:
+        - name: pd
+          backend: llm
+          runtime: vllm22
+          storage: {name: hub, path: meta-llama/Llama-3.1-8B-Instruct}
+          gpu: {pool: h100, count: 2, perPod: 1}
+          llm:
+            prefill: {gpu: {pool: a100, count: 1}}
+"""
+
+
+def test_pod_settings_reach_every_pool_template_and_worker(project, schemas):
+    """environment.pod under models[].pod reaches spec.template, spec.worker and spec.prefill.template, each on its
+    own GPU pool; the router's scheduler (a CPU pod of KServe's image) keeps the presets' settings."""
+    objects = compile_llm(project, LLM_POD + """
+          pod:
+            tolerations: [{key: spot, operator: Exists}]
+            topologySpreadConstraints: [{maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: ScheduleAnyway}]
+            volumes: [{name: cache, mountPath: /cache, pvc: llm-cache}]
+            securityContext: {runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, readOnlyRootFilesystem: true, dropAllCapabilities: true}
+    """)
+    spec = by_kind(objects)[("LLMInferenceService", "pd")]["spec"]
+
+    def pod(gpu_product: str, args: list[str]) -> dict:
+        return {
+            "containers": [{
+                "name": "main",
+                "image": "vllm/vllm-openai:v0.22.0",
+                "args": args,
+                "env": [
+                    {"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": "hf-token", "key": "token"}}},
+                    {"name": "VLLM_NIXL_SIDE_CHANNEL_HOST", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}},
+                    {"name": "HOME", "value": "/tmp"},
+                ],
+                "resources": {"requests": {"nvidia.com/gpu": "1"}, "limits": {"nvidia.com/gpu": "1"}},
+                "volumeMounts": [{"name": "cache", "mountPath": "/cache"}, {"name": "tmp", "mountPath": "/tmp"}],
+                "securityContext": {"runAsNonRoot": True, "runAsUser": 1000, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}},
+            }],
+            "imagePullSecrets": [{"name": "registry-creds"}],
+            "nodeSelector": {"node-class": "inference", "nvidia.com/gpu.product": gpu_product},
+            "tolerations": [*TOLERATION, {"key": "spot", "operator": "Exists", "effect": "NoSchedule"}],
+            "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway"}],
+            "priorityClassName": "inference",
+            "securityContext": {"fsGroup": 1000},
+            "volumes": [{"name": "cache", "persistentVolumeClaim": {"claimName": "llm-cache"}}, {"name": "tmp", "emptyDir": {}}],
+        }
+
+    kv = """--kv-transfer-config='{"kv_connector":"NixlConnector","kv_role":"kv_both"}'"""
+    assert spec["template"] == spec["worker"] == pod("NVIDIA-H100-80GB", [kv])
+    assert spec["prefill"]["template"] == pod("NVIDIA-A100-SXM4-80GB", [kv])
+    assert "worker" not in spec["prefill"]
+    assert spec["router"] == {"route": {}, "gateway": {}, "scheduler": {}}  # no scheduler template: the presets'
+    assert schemas.validate(by_kind(objects)[("LLMInferenceService", "pd")]) == []
+
+
+def test_pod_settings_the_llm_pods_cannot_take_are_located_errors(project):
+    """The prefill pool's selector is checked too; the presets own the probes and the TLS mount, KServe the rollout."""
+    assert problems_of(project, LLM_POD + """
+          pod:
+            nodeSelector: {nvidia.com/gpu.product: NVIDIA-H100-80GB}
+            volumes: [{name: certs, mountPath: /etc/ssl/certs, secret: my-certs}]
+            probes: {startup: {failureThreshold: 360}}
+            rollout: {maxSurge: 0, maxUnavailable: 1}
+    """, shared=LLM_SHARED) == [
+        "stacks/Pulumi.dev.yaml:15:24: models[0].pod.nodeSelector.nvidia.com/gpu.product: the GPU pool selects nvidia.com/gpu.product=NVIDIA-A100-SXM4-80GB; NVIDIA-H100-80GB would leave the pods unschedulable; remove the key or use another GPU pool",
+        "stacks/Pulumi.dev.yaml:16:33: models[0].pod.volumes[0].mountPath: /etc/ssl/certs is already mounted (KServe's llm presets mount it); mount the volume elsewhere",
+        "stacks/Pulumi.dev.yaml:17:9: models[0].pod.probes: KServe's llm presets set the probes of the main container (HTTPS, on port 8001 behind the decode pods' routing sidecar) of an LLMInferenceService; remove probes",
+        "stacks/Pulumi.dev.yaml:18:9: models[0].pod.rollout: rollout is for pods of a Deployment; an LLMInferenceService is not (KServe creates its Deployment or LeaderWorkerSet, and the LLMInferenceService has no strategy field); remove rollout",
+    ]

@@ -371,7 +371,7 @@ def test_every_pod_setting_rule_is_a_located_error(project):
         "stacks/Pulumi.dev.yaml:36:7: models[2].deployment: deployment options are for backend deployment, and this model uses backend ray; remove deployment",
         "stacks/Pulumi.dev.yaml:38:9: models[2].pod.probes: KubeRay sets the probes of the Ray containers of a RayService; remove probes",
         "stacks/Pulumi.dev.yaml:39:9: models[2].pod.rollout: rollout is for pods of a Deployment; a RayService is not (KubeRay's upgradeStrategy (ray.upgradeStrategy) decides how it is replaced); remove rollout",
-        "stacks/Pulumi.dev.yaml:44:22: models[3].pod.probes.liveness: the runtime's health endpoint is not known to modelfleet; set path (HTTP GET) or tcp: true",
+        "stacks/Pulumi.dev.yaml:44:22: models[3].pod.probes.liveness: the image's health endpoint is not known to modelfleet; set path (HTTP GET) or tcp: true",
     ]
 
 

@@ -1,13 +1,17 @@
 """The parts of an InferenceService that KServe's serving features add (modelfleet/plan/kserve_features.py):
 the canary (canaryTrafficPercent in Knative mode, spec.canary[] in Standard mode), the transformer and explainer
-components, and the logger and batcher of the predictor."""
+components (with the model's pod settings but the GPU pool's, and probes of their own), and the logger and batcher
+of the predictor."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from modelfleet.build.metadata import env_vars
-from modelfleet.build.pod import container_resources
-from modelfleet.plan import ModelPlan
+from modelfleet.build.pod import container_probes, container_resources, container_security, home_env, pod_fields, pod_volumes
+from modelfleet.plan import SERVING_PORT, ModelPlan
 from modelfleet.plan.kserve_features import CANARY_LIST, CanaryPlan, KserveFeaturesPlan
+from modelfleet.plan.pod import PodPlan
 from modelfleet.spec.kserve_features import Explainer, Transformer
 
 COMPONENT_CONTAINER = "kserve-container"
@@ -46,27 +50,36 @@ def _canary_predictor(predictor: dict, canary: CanaryPlan) -> dict:
     return changed
 
 
-def _container(component: Transformer | Explainer) -> dict:
+def _container(component: Transformer | Explainer, settings: PodPlan, mounts: list[dict]) -> dict:
+    env = env_vars(component.env)
     return _drop_empty({
         "name": COMPONENT_CONTAINER,
         "image": component.image,
         "command": list(component.command),
         "args": list(component.args),
-        "env": env_vars(component.env),
+        "env": env + home_env(settings, env),
         "resources": container_resources(component.resources, None),
+        "volumeMounts": mounts,
+        "securityContext": container_security(settings),
+        **container_probes(settings, SERVING_PORT),
     })
 
 
-def _component(component: Transformer | Explainer) -> dict:
+def _component(component: Transformer | Explainer, settings: PodPlan) -> dict:
+    """A transformer or explainer: its container, and the model's pod settings off the GPU pool with its own probes."""
     scaling = component.scaling
     built: dict = {"minReplicas": scaling.min_replicas, "maxReplicas": scaling.max_replicas or max(scaling.min_replicas, 1)}
+    built.update(pod_fields(None, settings))
+    volumes, mounts = pod_volumes(None, None, settings)
+    if volumes:
+        built["volumes"] = volumes
     art = getattr(component, "art", None)
     if art is not None:
-        container = _container(component)
+        container = _container(component, settings, mounts)
         del container["name"]
         built["art"] = {"type": art.type, **({"config": dict(sorted(art.config.items()))} if art.config else {}), **container}
     else:
-        built["containers"] = [_container(component)]
+        built["containers"] = [_container(component, settings, mounts)]
     return built
 
 
@@ -102,7 +115,7 @@ def attach_features(model: ModelPlan, predictor: dict) -> dict:
         predictor.update(_canary_predictor(predictor, canary))
         predictor["canaryTrafficPercent"] = canary.traffic_percent
     if features.transformer is not None:
-        spec["transformer"] = _component(features.transformer)
+        spec["transformer"] = _component(features.transformer, replace(model.pod, probes=features.transformer_probes))
     if features.explainer is not None:
-        spec["explainer"] = _component(features.explainer)
+        spec["explainer"] = _component(features.explainer, replace(model.pod, probes=features.explainer_probes))
     return spec

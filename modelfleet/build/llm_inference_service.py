@@ -2,14 +2,16 @@
 LLMInferenceServiceConfig presets models list in spec.baseRefs.
 
 KServe merges its well-known presets under the object, so the object stays small: the `main` container gets
-the image, the engine arguments (appended to the preset's `vllm serve` command), env and resources, and the pod
-gets the GPU scheduling. Volumes merge by name: `dshm` resizes the preset's /dev/shm instead of adding a second one.
+the image, the engine arguments (appended to the preset's `vllm serve` command), env, resources, the pod settings'
+mounts and securityContext, and each pool's pods (template and worker) get the GPU scheduling and the pod settings.
+The router's scheduler template is left to the presets: it is a CPU pod running KServe's image. Volumes merge by
+name: `dshm` resizes the preset's /dev/shm instead of adding a second one.
 """
 
 from __future__ import annotations
 
 from modelfleet.build.metadata import capacity_annotations, env_vars, object_metadata
-from modelfleet.build.pod import container_resources, gpu_scheduling
+from modelfleet.build.pod import container_resources, container_security, home_env, pod_fields, pod_volumes
 from modelfleet.plan import EnvironmentPlan, LlmPoolPlan, ModelPlan
 from modelfleet.spec.llm import LlmPreset, LlmRouter, LlmTracing
 
@@ -21,24 +23,33 @@ NIXL_SIDE_CHANNEL_HOST = {"name": "VLLM_NIXL_SIDE_CHANNEL_HOST", "valueFrom": {"
 
 
 def _pod(model: ModelPlan, pool: LlmPoolPlan, disaggregated: bool) -> dict:
+    """A pod template of a pool (template or worker): the main container and the pod settings on the pool's GPUs."""
     llm = model.llm
+    settings = model.pod
     container: dict = {"name": MAIN_CONTAINER, "image": llm.image}
     if pool.args:
         container["args"] = list(pool.args)
     env = env_vars(llm.env) + ([NIXL_SIDE_CHANNEL_HOST] if disaggregated else [])
+    env += home_env(settings, env)
     if env:
         container["env"] = env
     resources = container_resources(pool.resources, pool.gpu)
     if resources:
         container["resources"] = resources
+    volumes, mounts = pod_volumes(None, None, settings)
+    if mounts:
+        container["volumeMounts"] = mounts
+    security = container_security(settings)
+    if security:
+        container["securityContext"] = security
     pod: dict = {"containers": [container]}
     if model.service_account_name is not None:
         pod["serviceAccountName"] = model.service_account_name  # KServe reads S3 credentials from it
-    if model.image_pull_secret is not None:
-        pod["imagePullSecrets"] = [{"name": model.image_pull_secret}]
-    pod.update(gpu_scheduling(pool.gpu))
+    pod.update(pod_fields(pool.gpu, settings, model.image_pull_secret))
     if model.shared_memory is not None:
-        pod["volumes"] = [{"name": PRESET_SHM_VOLUME, "emptyDir": {"medium": "Memory", "sizeLimit": model.shared_memory}}]
+        volumes.insert(0, {"name": PRESET_SHM_VOLUME, "emptyDir": {"medium": "Memory", "sizeLimit": model.shared_memory}})
+    if volumes:
+        pod["volumes"] = volumes
     return pod
 
 

@@ -49,7 +49,7 @@ class Serving:
     storage: str | None
     kv_tokens: int | None = None         # estimated KV-cache capacity of one replica (modelfleet.io/kv-cache-tokens)
     max_concurrency: str | None = None   # full-length sequences it holds (modelfleet.io/max-concurrency)
-    traffic: tuple[tuple[str, str], ...] = ()  # KServe canary: ("canary" or "canary <name>", "<percent>%")
+    traffic: tuple[tuple[str, str], ...] = ()  # KServe canary: ("canary" or "canary <name>", "<percent>%"); Knative: ("traffic <tag>", "<percent>%")
 
 
 SUMMARY_FIELDS = tuple(field.name for field in fields(Serving) if field.name != "key")
@@ -202,7 +202,11 @@ def _knative_service(obj: dict, key: ObjectKey) -> Serving:
     if "containerConcurrency" in pod:
         autoscaling.append(("containerConcurrency", str(pod["containerConcurrency"])))
     image = _map(containers[0]).get("image") if containers else None
-    return Serving(key, "knative", per_pod * minimum, _times(per_pod, maximum), minimum, maximum, None, None, image, _engine_options(containers), tuple(sorted(autoscaling)), _claims(pod))
+    targets = list(map(_map, _list(_map(obj.get("spec")).get("traffic"))))
+    traffic = tuple((f"traffic {target.get('tag')}", f"{target.get('percent', 0)}%") for target in targets if "tag" in target)
+    revisions = max(len(targets), 1)  # each routed revision keeps its min-scale (the stable one its own, assumed alike)
+    return Serving(key, "knative", per_pod * minimum * revisions, _times(per_pod * revisions, maximum), minimum, maximum, None, None, image,
+                   _engine_options(containers), tuple(sorted(autoscaling)), _claims(pod), traffic=traffic)
 
 
 def _deployment(obj: dict, key: ObjectKey, scalers: dict[tuple[str, str], dict]) -> Serving:

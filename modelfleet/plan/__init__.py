@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from modelfleet.plan.autoscaling import AutoscalingPlan
+from modelfleet.plan.engine_container import MODEL_DIR, SERVING_PORT, EngineContainer  # noqa: F401 (the plan's names)
 from modelfleet.plan.kserve_features import NO_KSERVE_FEATURES, KserveFeaturesPlan
 from modelfleet.plan.pod import NO_POD_SETTINGS, PodPlan
 from modelfleet.spec.env import EnvVar
@@ -14,10 +15,6 @@ from modelfleet.spec.model import Model, Resources
 from modelfleet.spec.ray_serve import ServeApplication
 from modelfleet.spec.runtime import ModelFormat, Runtime
 from modelfleet.spec.storage import Storage
-
-MODEL_DIR = "/mnt/models"
-"""Where every backend finds the model files (KServe's storage initializer writes there too)."""
-SERVING_PORT = 8080
 
 
 @dataclass(frozen=True)
@@ -52,20 +49,6 @@ class RuntimePlan:
     kind: str
     spec: Runtime
     model_formats: tuple[ModelFormat, ...]
-
-
-@dataclass(frozen=True)
-class EngineContainer:
-    """The engine container of the knative, deployment and ray backends (KServe builds its own from the runtime)."""
-
-    engine: str                        # vllm | tgi
-    image: str
-    command: tuple[str, ...]
-    args: tuple[str, ...]
-    env: tuple[EnvVar, ...]
-    model_claim: str | None            # PVC mounted read-only at model_dir
-    port: int = SERVING_PORT
-    model_dir: str = MODEL_DIR
 
 
 @dataclass(frozen=True)

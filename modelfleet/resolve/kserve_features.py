@@ -3,11 +3,12 @@ the CRD schema does not hold, each reported at the field to change and naming th
 
 from __future__ import annotations
 
-from modelfleet.plan.kserve_features import CANARY_LIST, CANARY_TRAFFIC_PERCENT, NO_KSERVE_FEATURES, CanaryPlan, KserveFeaturesPlan, LoggerPlan
+from modelfleet.plan.kserve_features import CANARY_LIST, CANARY_TRAFFIC_PERCENT, KNATIVE_TRAFFIC, NO_KSERVE_FEATURES, STABLE_TAG, CanaryPlan, KserveFeaturesPlan, LoggerPlan
 from modelfleet.plan.metadata_keys import AUTH_ANNOTATION, AUTH_LABEL, METRIC_AGGREGATION_ANNOTATION, PROMETHEUS_ANNOTATION
 from modelfleet.resolve.engine_args import checkpoint_quantization_problem, vllm_args, vllm_option_problems
 from modelfleet.resolve.free_form import argument_problems, env_problems
-from modelfleet.resolve.model import References, _kserve_source, _vllm_runtime_version
+from modelfleet.resolve.model import HOST_LIMIT, References, _kserve_source, _vllm_runtime_version, canary_engine_container
+from modelfleet.resolve.pod import component_probes
 from modelfleet.resolve.problems import Problems, unknown
 from modelfleet.quantities import parse_quantity
 from modelfleet.spec.base import version_tuple
@@ -19,41 +20,58 @@ CANARY_LIST_SINCE = (0, 20)
 LOGGER_METADATA_HEADERS_SINCE = (0, 14)
 LOGGER_STORAGE_SINCE = (0, 16)   # logger.storage and logger.metadataAnnotations
 KSERVE_ONLY = (("transformer", "transformer"), ("explainer", "explainer"), ("logger", "logger"), ("batcher", "batcher"), ("auth", "auth"), ("metrics", "metrics"))
-CANARY_BACKENDS = ("kserve",)
+CANARY_BACKENDS = ("kserve", "knative")
+CANARY_FIELDS = ("runtime_version", "storage", "storage_uri", "engine", "args", "env")
+CANARY_CHANGES = {"kserve": "runtimeVersion, storage or storageUri, engine, args or env", "knative": "storage or storageUri, engine or env"}
 
 
 def _release(version: tuple[int, ...]) -> str:
     return ".".join(map(str, version[:2]))
 
 
+def _knative_canary_problems(model: Model, canary: Canary, namespace: str, at: tuple, problems: Problems) -> None:
+    """Backend knative: the runtime's image runs as declared, and each traffic tag gets a URL host."""
+    if canary.runtime_version is not None:
+        problems.add(at + ("runtimeVersion",), "runtimeVersion retags the image of a KServe runtime; backend knative runs the runtime's image as declared: remove runtimeVersion (a new engine image is a new runtime)")
+    if canary.name == STABLE_TAG:
+        problems.add(at + ("name",), f"the stable revision's traffic tag is {STABLE_TAG}, and Knative refuses two traffic targets with one tag; name the canary otherwise (default canary)")
+    for tag, where in ((canary.name, at + ("name",)), (STABLE_TAG, at)):
+        host = f"{tag}-{model.name}-{namespace}"
+        if len(host) > HOST_LIMIT:
+            problems.add(where, f"the host of the traffic tag {tag}, '{host}', has {len(host)} characters, over {HOST_LIMIT}; shorten the tag (canary.name), the model name or the namespace")
+
+
 def _canary(model: Model, canary: Canary, runtime: Runtime, refs: References, mode: str, multi_node: bool,
             at: tuple, problems: Problems) -> CanaryPlan | None:
     """The new revision, checked like a model: its runtimeVersion, model source and engine options."""
-    at = at + ("canary",)
+    model_at, at = at, at + ("canary",)
     before = len(problems.items)
-    kserve = version_tuple(refs.environment.platform.kserve)
-    if mode == "Knative":
+    on_kserve = model.backend == "kserve"
+    if not on_kserve:
+        style = KNATIVE_TRAFFIC
+        _knative_canary_problems(model, canary, refs.environment.namespace, at, problems)
+    elif mode == "Knative":
         style = CANARY_TRAFFIC_PERCENT
-    elif kserve >= CANARY_LIST_SINCE:
+    elif (kserve := version_tuple(refs.environment.platform.kserve)) >= CANARY_LIST_SINCE:
         style = CANARY_LIST
     else:
         problems.add(at, f"a canary in Standard mode is KServe's spec.canary, new in KServe 0.20, and the cluster runs KServe {_release(kserve)}; set deploymentMode: Knative (canaryTrafficPercent) or upgrade KServe (environment.platform.kserve)")
         style = None
     if multi_node:
         problems.add(at, "KServe runs no canary of a multi-node model (workerSpec); remove canary, or roll out by replacing the model")
-    if model.scaling.min_replicas == 0:
+    if model.scaling.min_replicas == 0 and on_kserve:  # Knative scales each revision on its own traffic
         problems.add(at, "a canary splits requests between two running revisions, and scaling.minReplicas 0 scales them to zero; set scaling.minReplicas to 1 or more, or remove canary")
-    if all(value is None for value in (canary.runtime_version, canary.storage, canary.storage_uri, canary.engine, canary.args, canary.env)):
-        problems.add(at, "the canary changes nothing; set what the new revision runs differently: runtimeVersion, storage or storageUri, engine, args or env")
+    if all(getattr(canary, field) in (None, getattr(model, field)) for field in CANARY_FIELDS):
+        problems.add(at, f"the canary changes nothing; set what the new revision runs differently: {CANARY_CHANGES[model.backend]}")
 
     runtime_version = model.runtime_version
-    if runtime.vllm is not None:
+    if runtime.vllm is not None and on_kserve:
         runtime_version = _vllm_runtime_version(runtime, canary.runtime_version, at, problems, refs.built_images)
     elif runtime.builtin is not None:
         runtime_version = canary.runtime_version or model.runtime_version or runtime.version
 
     storage_uri, storage_key, service_account, pull_secret = canary.storage_uri, None, None, None
-    if canary.storage is not None:
+    if canary.storage is not None and on_kserve:  # backend knative: canary_engine_container reads the source
         found = refs.storages.get(canary.storage.name)
         if found is None:
             problems.add(at + ("storage", "name"), unknown("storage", canary.storage.name, refs.storages))
@@ -78,6 +96,7 @@ def _canary(model: Model, canary: Canary, runtime: Runtime, refs: References, mo
         argument_problems(canary.args, at + ("args",), problems)
     if canary.env is not None:
         env_problems(canary.env, at + ("env",), problems)
+    container = None if on_kserve else canary_engine_container(model, canary, runtime, refs, model_at, problems)
     if len(problems.items) != before or style is None:
         return None
 
@@ -86,7 +105,7 @@ def _canary(model: Model, canary: Canary, runtime: Runtime, refs: References, mo
     else:
         args = tuple(canary.args if canary.args is not None else model.args)
     env = tuple(canary.env if canary.env is not None else model.env)
-    return CanaryPlan(canary.name, canary.traffic_percent, style, runtime_version, storage_uri, storage_key, service_account, pull_secret, args, env)
+    return CanaryPlan(canary.name, canary.traffic_percent, style, runtime_version, storage_uri, storage_key, service_account, pull_secret, args, env, container)
 
 
 def _logger(model: Model, refs: References, kserve: tuple[int, ...], at: tuple, problems: Problems) -> LoggerPlan | None:
@@ -167,11 +186,14 @@ def resolve_kserve_features(index: int, model: Model, refs: References, problems
         if getattr(model, field) is not None and model.backend != "kserve":
             problems.add(at + (name,), f"{name} is a feature of KServe's InferenceService, and this model uses backend {model.backend}; use backend kserve or remove {name}")
     if model.canary is not None and model.backend not in CANARY_BACKENDS:
-        problems.add(at + ("canary",), f"canary is compiled for backend kserve, and this model uses backend {model.backend}; use backend kserve or remove canary")
+        problems.add(at + ("canary",), f"canary is compiled for backends kserve and knative, and this model uses backend {model.backend}; use backend kserve or knative, or remove canary")
     runtime: Runtime | None = refs.runtimes.get(model.runtime, (None, None))[1]
     if len(problems.items) != before:
         return None
-    if model.backend != "kserve" or runtime is None:  # an unknown runtime is reported by resolve_model
+    if model.backend == "knative" and model.canary is not None and runtime is not None and runtime.builtin is None:
+        canary = _canary(model, model.canary, runtime, refs, "Knative", False, at, problems)
+        return None if canary is None else KserveFeaturesPlan(canary)
+    if model.backend != "kserve" or runtime is None:  # an unknown or builtin runtime is reported by resolve_model
         return NO_KSERVE_FEATURES
     environment = refs.environment
     mode = model.mode or environment.deployment_mode
@@ -183,6 +205,9 @@ def resolve_kserve_features(index: int, model: Model, refs: References, problems
         _batcher_problems(model, runtime, at, problems)
     _component_problems(model, mode, at, problems)
     labels, annotations = _metadata(model, mode, environment.platform.openshift_ai, at, problems)
+    probes = {field: component_probes(getattr(model, field).probes, at + (field,), problems)
+              for field in ("transformer", "explainer") if getattr(model, field) is not None}
     if len(problems.items) != before:
         return None
-    return KserveFeaturesPlan(canary, model.transformer, model.explainer, logger, model.batcher, labels, annotations)
+    return KserveFeaturesPlan(canary, model.transformer, model.explainer, logger, model.batcher, labels, annotations,
+                              probes.get("transformer", ()), probes.get("explainer", ()))

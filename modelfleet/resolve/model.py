@@ -28,6 +28,7 @@ from modelfleet.spec.base import version_tuple
 from modelfleet.spec.engine import EngineOptions
 from modelfleet.spec.env import EnvVar
 from modelfleet.spec.environment import Environment
+from modelfleet.spec.kserve_features import Canary
 from modelfleet.spec.model import Model
 from modelfleet.spec.runtime import ModelFormat, Runtime
 
@@ -321,6 +322,30 @@ def _hub_token_env(runtime: Runtime | None, token: tuple[str, str], env: list[En
     return [*env, EnvVar.model_validate({"name": name, "secretKeyRef": {"name": token[0], "key": token[1]}})]
 
 
+def _source_and_env(model: Model, runtime: Runtime | None, refs: References, at: tuple, problems: Problems,
+                    model_dir: str) -> tuple[_EngineSource | None, list[EnvVar]]:
+    """The model source of an engine container, and the model's env with the hub token it reads the source with."""
+    source = _engine_source(model, refs, at, problems, model_dir)
+    env = list(model.env)
+    if source is not None and source.hub_token is not None:
+        env = _hub_token_env(runtime, source.hub_token, env)
+    return source, env
+
+
+def canary_engine_container(model: Model, canary: Canary, runtime: Runtime, refs: References, at: tuple,
+                            problems: Problems) -> EngineContainer | None:
+    """The engine container of a knative canary: the model's, with the canary's model source, engine options and env.
+    A source the canary keeps is the model's, reported (once) at the model's path."""
+    moved = canary.storage is not None or canary.storage_uri is not None
+    update = {"engine": canary.engine or model.engine, "env": model.env if canary.env is None else canary.env}
+    if moved:
+        update.update(storage=canary.storage, storage_uri=canary.storage_uri)
+    variant = model.model_copy(update=update)
+    _, _, port, model_dir = deployment_options(model, at, problems)
+    source, env = _source_and_env(variant, runtime, refs, at + ("canary",) if moved else at, problems, model_dir)
+    return None if source is None else _engine_container(variant, runtime, source, env, port, model_dir)
+
+
 def _url(model: Model, mode: str, namespace: str, domain: str, service: tuple[str, int]) -> str:
     if model.backend == "ray":
         return f"http://{model.name}-serve-svc.{namespace}.svc.{domain}:8000"
@@ -383,9 +408,7 @@ def resolve_model(index: int, model: Model, refs: References, problems: Problems
         if multi_node:
             _check_multi_node(model, storage_uri, mode, at, problems)
     else:
-        source = _engine_source(model, refs, at, problems, model_dir)
-        if source is not None and source.hub_token is not None:
-            env = _hub_token_env(runtime, source.hub_token, env)
+        source, env = _source_and_env(model, runtime, refs, at, problems, model_dir)
 
     gpu = None
     if model.gpu is not None:
@@ -404,12 +427,15 @@ def resolve_model(index: int, model: Model, refs: References, problems: Problems
     if model.backend == "ray" and gpu is not None:
         serve_application_problems(model, gpu, at, problems)
     engine = next((kind for kind in ("vllm", "tgi") if runtime is not None and getattr(runtime, kind) is not None), None)
-    pod = model_pod(model, environment, mode, engine, gpu, model_dir, at, problems)
     if model.backend == "llm":
         llm = resolve_llm(model, runtime, gpu, storage_uri, storage_key is not None, env, refs, at, problems) if runtime is not None and runtime.vllm is not None else None
         autoscaling = llm.decode.autoscaling if llm else None
     else:
         llm, autoscaling = None, resolve_autoscaling(model.scaling, _platform(model, mode, multi_node), at, problems)
+    gpus = (gpu,) if gpu is not None else ()
+    if llm and llm.prefill:  # the prefill pool's pods take the same settings
+        gpus += (llm.prefill.gpu,)
+    pod = model_pod(model, environment, mode, engine, gpus, model_dir, at, problems)
     if len(problems.items) != before:
         return None
     if llm:

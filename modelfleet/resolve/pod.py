@@ -15,10 +15,13 @@ from modelfleet.plan import GpuPlacement
 from modelfleet.plan.pod import ENGINE_PROBES, PodPlan, ProbePlan
 from modelfleet.resolve.problems import Problems
 from modelfleet.schemas.validate import core_definition_problems
-from modelfleet.spec.pod import PodSettings, Probe, Rollout, SecurityContext
+from modelfleet.spec.pod import PodSettings, Probe, Probes, Rollout, SecurityContext
 
 KUBERNETES_PROBE = ProbePlan(None, None, 10, None, 3)  # Kubernetes' own period and threshold
 COMPILER_VOLUMES = ("model", "shm", "tmp")
+KUBERAY = {"replaced_by": "KubeRay's upgradeStrategy (ray.upgradeStrategy) decides how it is replaced",
+           "probes": "none", "probes_by": "KubeRay sets the probes of the Ray containers"}
+LLM_PRESET_MOUNTS = ("/etc/ssl/certs",)  # the engine's TLS certificate (besides the model directory and /dev/shm)
 KNATIVE_RESERVED_PATHS = ("/", "/dev", "/dev/log", "/tmp", "/var", "/var/log")
 TGI_DATA_DIR = "/data"  # HF_HOME of the TGI image: where it downloads and converts weights
 
@@ -31,9 +34,12 @@ class PodTarget:
     engine: str | None                 # vllm | tgi | None (a runtime whose health endpoint is not known)
     knative: bool = False              # Knative revisions (backend knative, KServe Knative mode)
     rollout: bool = False              # rolled out by a Deployment
-    probes: str = "all"                # all: the container is ours | overrides: KServe's runtime has the defaults | none: KubeRay's
+    replaced_by: str = "Knative rolls out revisions itself"  # without rollout: what replaces the pods, for messages
+    probes: str = "all"                # all: the container is ours | overrides: KServe's runtime has the defaults | none: not ours
+    probes_by: str = ""                # probes none: who sets them, for messages
     gpus: tuple[GpuPlacement, ...] = ()
     mount_paths: tuple[str, ...] = ()  # the compiler's own mounts (model directory, /dev/shm)
+    mounted_by: str = "the compiler's own mount"  # whose mounts mount_paths are, for messages
 
 
 def pod_settings_problems(settings: PodSettings, at: tuple, problems: Problems) -> None:
@@ -62,7 +68,7 @@ def _probe(kind: str, probe: Probe, engine: str | None, at: tuple, problems: Pro
     base = ENGINE_PROBES[kind] if engine is not None else KUBERNETES_PROBE
     path = None if probe.tcp else (probe.path or base.path)
     if path is None and not probe.tcp:
-        problems.add(at, "the runtime's health endpoint is not known to modelfleet; set path (HTTP GET) or tcp: true")
+        problems.add(at, "the image's health endpoint is not known to modelfleet; set path (HTTP GET) or tcp: true")
     return ProbePlan(path, _either(probe.initial_delay_seconds, base.initial_delay), _either(probe.period_seconds, base.period),
                      _either(probe.timeout_seconds, base.timeout), _either(probe.failure_threshold, base.failures))
 
@@ -75,7 +81,7 @@ def _probes(default: PodSettings, own: PodSettings, default_at: tuple, own_at: t
             problems: Problems) -> tuple[tuple[str, ProbePlan], ...]:
     if target.probes == "none":
         if own.probes is not None:
-            problems.add(own_at + ("probes",), f"KubeRay sets the probes of the Ray containers of {target.what}; remove probes")
+            problems.add(own_at + ("probes",), f"{target.probes_by} of {target.what}; remove probes")
         return ()
     probes = []
     for kind in ENGINE_PROBES:
@@ -89,11 +95,17 @@ def _probes(default: PodSettings, own: PodSettings, default_at: tuple, own_at: t
     return tuple(probes)
 
 
+def component_probes(probes: Probes | None, at: tuple, problems: Problems) -> tuple[tuple[str, ProbePlan], ...]:
+    """The probes a KServe transformer or explainer declares at `at` (its image's health endpoint is not known)."""
+    declared = PodSettings.model_validate({}).model_copy(update={"probes": probes})
+    return _probes(PodSettings.model_validate({}), declared, (), at, PodTarget("a KServe component", None), problems)
+
+
 def _volumes(default: PodSettings, own: PodSettings, default_at: tuple, own_at: tuple, writable_tmp: bool,
              target: PodTarget, problems: Problems):
     by_name = {volume.name: (volume, default_at + ("volumes", index)) for index, volume in enumerate(default.volumes)}
     by_name.update({volume.name: (volume, own_at + ("volumes", index)) for index, volume in enumerate(own.volumes)})
-    taken = {path: "the compiler's own mount" for path in target.mount_paths}
+    taken = {path: target.mounted_by for path in target.mount_paths}
     if writable_tmp:
         taken["/tmp"] = "the writable /tmp of readOnlyRootFilesystem"
     for volume, at in by_name.values():
@@ -136,8 +148,7 @@ def resolve_pod(default: PodSettings, own: PodSettings, default_at: tuple, own_a
     rollout, _ = _merged_fields(Rollout, default.rollout, own.rollout, default_at, own_at)
     if not target.rollout:
         if own.rollout is not None:
-            how = "Knative rolls out revisions itself" if target.knative else "KubeRay's upgradeStrategy (ray.upgradeStrategy) decides how it is replaced"
-            problems.add(own_at + ("rollout",), f"rollout is for pods of a Deployment; {target.what} is not ({how}); remove rollout")
+            problems.add(own_at + ("rollout",), f"rollout is for pods of a Deployment; {target.what} is not ({target.replaced_by}); remove rollout")
         rollout = None
     writable_tmp = bool(security and security.read_only_root_filesystem)
     volumes = _volumes(default, own, default_at, own_at, writable_tmp, target, problems)
@@ -156,27 +167,25 @@ def resolve_pod(default: PodSettings, own: PodSettings, default_at: tuple, own_a
     )
 
 
-def model_pod_target(backend: str, mode: str, engine: str | None, gpu: GpuPlacement | None, model_dir: str) -> PodTarget:
-    """Where the pods of a model run: what its backend and deployment mode let pod settings do."""
+def model_pod_target(backend: str, mode: str, engine: str | None, gpus: tuple[GpuPlacement, ...], model_dir: str) -> PodTarget:
+    """Where the pods of a model run (on the GPU pools `gpus`): what its backend and deployment mode let pod settings do."""
     own_mounts = (model_dir, "/dev/shm")
-    gpus = (gpu,) if gpu is not None else ()
     if backend == "kserve":
         return PodTarget(f"an InferenceService in {mode} mode", engine, knative=mode == "Knative", rollout=mode == "Standard",
                          probes="overrides", gpus=gpus, mount_paths=own_mounts)
     if backend == "ray":  # Ray images run as the ray user: no engine-image rule applies
-        return PodTarget("a RayService", None, probes="none", gpus=gpus, mount_paths=own_mounts)
+        return PodTarget("a RayService", None, gpus=gpus, mount_paths=own_mounts, **KUBERAY)
+    if backend == "llm":
+        return PodTarget("an LLMInferenceService", engine, replaced_by="KServe creates its Deployment or LeaderWorkerSet, and the LLMInferenceService has no strategy field",
+                         probes="none", probes_by="KServe's llm presets set the probes of the main container (HTTPS, on port 8001 behind the decode pods' routing sidecar)",
+                         gpus=gpus, mount_paths=own_mounts + LLM_PRESET_MOUNTS, mounted_by="KServe's llm presets mount it")
     return PodTarget(f"backend {backend}", engine, knative=backend == "knative", rollout=backend == "deployment",
                      gpus=gpus, mount_paths=own_mounts)
 
 
-def model_pod(model, environment, mode: str, engine: str | None, gpu: GpuPlacement | None, model_dir: str, at: tuple,
+def model_pod(model, environment, mode: str, engine: str | None, gpus: tuple[GpuPlacement, ...], model_dir: str, at: tuple,
               problems: Problems) -> PodPlan:
-    """The pod settings of a model (environment.pod under models[].pod). The llm backend's pods take theirs from its
-    presets, so pod settings are refused there and the environment's do not reach it."""
-    if model.backend == "llm":
-        if model.pod.model_fields_set:
-            problems.add(at + ("pod",), "pod settings do not reach the pods of an LLMInferenceService (the llm backend); remove pod")
-        return PodPlan()
+    """The pod settings of a model (environment.pod under models[].pod) whose pods run on the GPU pools `gpus`."""
     pod_settings_problems(model.pod, at + ("pod",), problems)
-    target = model_pod_target(model.backend, mode, engine, gpu, model_dir)
+    target = model_pod_target(model.backend, mode, engine, gpus, model_dir)
     return resolve_pod(environment.pod, model.pod, ("environment", "pod"), at + ("pod",), target, problems)

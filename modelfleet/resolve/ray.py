@@ -6,7 +6,7 @@ from modelfleet.plan.autoscaling import AutoscalingPlan
 from modelfleet.resolve.gpu_placement import gpu_placement, over_node_size
 from modelfleet.plan import GpuPlacement, RayClusterPlan, RayServePlan, RayWorkerGroupPlan
 from modelfleet.plan.pod import PodPlan
-from modelfleet.resolve.pod import PodTarget, pod_settings_problems, resolve_pod
+from modelfleet.resolve.pod import KUBERAY, PodTarget, pod_settings_problems, resolve_pod
 from modelfleet.spec.pod import PodSettings
 from modelfleet.resolve.problems import Problems, unknown
 from modelfleet.spec.env import EnvVar
@@ -119,7 +119,7 @@ def ray_cluster_plan(index: int, cluster: RayCluster, pools: dict, kuberay: str 
         ))
     pod_settings_problems(cluster.pod, at + ("pod",), problems)
     gpus = tuple(group.gpu for group in groups) + ((head_gpu,) if head_gpu is not None else ())
-    target = PodTarget("a RayCluster", None, probes="none", gpus=gpus, mount_paths=("/dev/shm",))
+    target = PodTarget("a RayCluster", None, gpus=gpus, mount_paths=("/dev/shm",), **KUBERAY)
     pod = resolve_pod(defaults, cluster.pod, ("environment", "pod"), at + ("pod",), target, problems)
     if len(problems.items) != before:
         return None

@@ -12,21 +12,29 @@ from modelfleet.spec.base import Dns1035Label, SpecModel, Version
 from modelfleet.spec.engine import EngineOptions
 from modelfleet.spec.env import EnvVar
 from modelfleet.spec.model import STORAGE_URI_SCHEMES, Resources, StorageRef
+from modelfleet.spec.pod import Probes
+
+COMPONENT_PROBES = ("Probes of the container on port 8080. The model's probes are the engine's and the image's health "
+                    "endpoint is not known, so none by default; each probe needs path or tcp: true.")
 
 
 class Canary(SpecModel):
     """The next revision of a model, served to trafficPercent of its requests beside the current one. Each field set
-    here replaces the model's own for the new revision; to promote, move them into the model and remove canary."""
+    here replaces the model's own for the new revision; to promote, move them into the model and remove canary.
+    Backend knative: the Service's template becomes the new revision and spec.traffic sends the rest of the requests to
+    the revision of the model's own settings (tag stable), named `<model>-<hash of its template>`: the revision the
+    Service ran before the canary, so declare a canary without changing the model's own settings in the same change."""
 
-    traffic_percent: int = Field(ge=0, le=100, description="Percent of requests the new revision serves, 0..100.")
+    traffic_percent: int = Field(ge=0, le=100, description="Percent of requests the new revision serves, 0..100; the "
+                                 "stable revision serves the rest.")
     name: Dns1035Label = Field(
         "canary",
         description="Name of the new revision: the canary predictor's name (KServe Standard mode, spec.canary) or the "
-        "traffic tag of its URL (Knative).",
+        "traffic tag of its URL (backend knative: <name>-<model>.<namespace>...; not stable, the tag of the rest).",
     )
     runtime_version: Version | None = Field(None, description="runtimeVersion of the new revision (kserve backend).")
     storage: StorageRef | None = Field(None, description="Model files of the new revision; default the model's.")
-    storage_uri: str | None = Field(None, description="Or a full storageUri for the new revision.")
+    storage_uri: str | None = Field(None, description="Or a full storageUri for the new revision (backend knative: pvc:// or hf://).")
     engine: EngineOptions | None = Field(None, description="vLLM engine options of the new revision (replace the model's).")
     args: list[str] | None = Field(None, description="Arguments of the new revision (builtin runtimes; replace the model's).")
     env: list[EnvVar] | None = Field(None, description="Extra environment of the new revision (replaces the model's).")
@@ -62,6 +70,7 @@ class Transformer(SpecModel):
     env: list[EnvVar] = Field(default_factory=list, description="Environment of the container.")
     resources: Resources = Field(default_factory=Resources, description="CPU and memory requests and limits.")
     scaling: ComponentScaling = Field(default_factory=ComponentScaling, description="Replicas of the transformer.")
+    probes: Probes | None = Field(None, description=COMPONENT_PROBES)
 
 
 class ArtExplainer(SpecModel):
@@ -81,6 +90,7 @@ class Explainer(SpecModel):
     env: list[EnvVar] = Field(default_factory=list, description="Environment of the explainer container.")
     resources: Resources = Field(default_factory=Resources, description="CPU and memory requests and limits.")
     scaling: ComponentScaling = Field(default_factory=ComponentScaling, description="Replicas of the explainer.")
+    probes: Probes | None = Field(None, description=COMPONENT_PROBES)
 
     @model_validator(mode="after")
     def _one(self) -> "Explainer":
