@@ -255,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
         "dropped) as compact JSON into the package, with provenance (repository, tag, path, sha256). Every file must be "
         "listed with its sha256 in modelfleet/schemas/vendored/sources.yaml.",
     )
-    schemas_import.add_argument("crd_dir", type=Path, metavar="DIR", help="directory of upstream CRD YAML files (e.g. ../shared/crds)")
+    schemas_import.add_argument("crd_dir", type=Path, metavar="DIR", help="directory of the upstream CRD YAML files listed in modelfleet/schemas/vendored/sources.yaml")
     schemas_import.set_defaults(run=cmd_schemas_import)
 
     check = sub.add_parser("check", help="run the policy pack (policies/) over Pulumi's Analyzer protocol, offline")

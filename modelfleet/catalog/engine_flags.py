@@ -1,6 +1,6 @@
 """What each vLLM and TGI release accepts on its command line, as data the option compiler switches on.
 
-Every fact here is taken from ../shared/reference/engine-flags.md (gathered from the release sources of
+Every fact here comes from the release sources (gathered in the project's engine-flags reference notes) of
 vLLM 0.4.1 .. 0.33.0 and TGI 1.0 .. 3.3.7). A `Span` says which releases have a flag or a value:
 `introduced` None means "present in the oldest release read", `removed` None "still in the newest".
 Flags and values whose history the reference does not give are left out rather than guessed. Two flag spans

@@ -2,7 +2,7 @@
 
 Every value is a config.json fact (layers, heads, sizes, vocabulary, context) or a parameter count computed
 from those shapes and cross-checked against a published total, as collected in
-../shared/reference/model-architectures.md (Meta's llama-models SKU list, model cards, copies of the
+the project's model-architecture reference notes (Meta's llama-models SKU list, model cards, copies of the
 checkpoints' config.json). Families whose facts could not be verified there (e.g. granite-7b-instruct) are
 left out: a model declares them inline instead. A model names its entry explicitly; nothing is guessed from
 a path.

@@ -10,7 +10,7 @@ Per GPU of one engine (tensor × pipeline parallel GPUs):
     KV tokens  = whole 16-token blocks of (KV bytes per token per GPU) in the budget
     concurrency= KV tokens / maxModelLen   (what vLLM prints as "Maximum concurrency")
 
-The constants are calibrated on the published start-up logs in ../shared/reference/model-architectures.md
+The constants are calibrated on published vLLM start-up logs (collected in the model-architecture reference notes)
 (tests/test_gpu_fit.py states the tolerance reached); every rounding goes towards less KV cache.
 """
 

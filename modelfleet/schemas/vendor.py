@@ -19,7 +19,8 @@ is what :meth:`ManifestSchemas.vendored() <modelfleet.schemas.validate.ManifestS
   (apiVersion, kind) pairs taken from it.
 
 Every JSON file is written compactly with sorted keys and a trailing newline, so an import of the same files
-gives the same bytes (the drift test compares them with ``../shared/crds`` when that directory is present).
+gives the same bytes (the drift test compares them with a fresh import of the upstream CRD folder when it is beside
+the project).
 
 :func:`write_crd_documents` turns the vendored data back into CustomResourceDefinition YAML files, for tools
 that only read a directory of CRD files (an older modelfleet's ``--crds DIR``).
