@@ -27,7 +27,6 @@ _METADATA_KEY = re.compile(r'^metadata\.(labels|annotations)(?:\.([A-Za-z0-9_$@:
 """A schema problem's path into a label or annotation (SchemaProblem quotes keys with dots)."""
 _ENGINE_KINDS = ("Application", "GitRepository", "Kustomization")
 _ENGINE_ENTRY: Path_ = ("gitops",)
-TOLERATION_RULES = ("gpu-toleration", "wildcard-toleration")
 
 
 def object_key(obj: dict) -> ObjectKey:

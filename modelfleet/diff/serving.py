@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -50,9 +50,6 @@ class Serving:
     kv_tokens: int | None = None         # estimated KV-cache capacity of one replica (modelfleet.io/kv-cache-tokens)
     max_concurrency: str | None = None   # full-length sequences it holds (modelfleet.io/max-concurrency)
     traffic: tuple[tuple[str, str], ...] = ()  # KServe canary: ("canary" or "canary <name>", "<percent>%"); Knative: ("traffic <tag>", "<percent>%")
-
-
-SUMMARY_FIELDS = tuple(field.name for field in fields(Serving) if field.name != "key")
 
 
 def _map(value: Any) -> dict:
