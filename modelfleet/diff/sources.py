@@ -28,7 +28,7 @@ import yaml
 from modelfleet.compile import compile_environments, crd_directory, load_schemas
 from modelfleet.check.manifest_files import NOT_OBJECTS, load_manifests
 from modelfleet.schemas.vendor import write_crd_documents
-from modelfleet.render.files import KUSTOMIZATION, render_files
+from modelfleet.render.files import GITOPS_DIR, KUSTOMIZATION, object_file_name
 from modelfleet.render.write import OWNER_MARKER
 from modelfleet.load.project import PROJECT_FILE, Project, SpecError
 from modelfleet.load.source_yaml import SourceProblem
@@ -67,8 +67,16 @@ def objects_of_files(files: dict[str, str]) -> list[dict]:
 
 
 def working_tree(project: Project, crds: Path | None) -> Snapshot:
+    """The working tree compiled in this process: its objects as `render` would write them, in file order (plain
+    data, so they equal what reading the rendered files back would give; no need to dump and parse them)."""
     compiled = compile_environments(project, project.environments(), load_schemas(crds))
-    return Snapshot("working tree", {item.env: objects_of_files(render_files(item.env, item.objects, item.gitops_objects)) for item in compiled})
+    return Snapshot("working tree", {item.env: _in_file_order(item.objects, item.gitops_objects) for item in compiled})
+
+
+def _in_file_order(objects: list[dict], gitops_objects: list[dict]) -> list[dict]:
+    by_file = {object_file_name(obj): obj for obj in objects}
+    by_file.update((f"{GITOPS_DIR}/{object_file_name(obj)}", obj) for obj in gitops_objects)
+    return [by_file[name] for name in sorted(by_file)]
 
 
 def _is_env_tree(directory: Path) -> bool:
