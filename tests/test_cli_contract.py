@@ -329,8 +329,12 @@ def test_ctrl_c_during_diff_ends_its_compilers_and_removes_their_temporary_direc
     for name in ("modelfleet", "components", "policies", "stacks", "runtime-image"):
         shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     shutil.copy(ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
+    marker = project / "modelfleet" / "__init__.py"  # another compiler at HEAD than the one running: its own process
+    running = marker.read_text()
+    marker.write_text(running + "# the revision's own compiler\n")
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "first"]):
         subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+    marker.write_text(running)
     tmp = tmp_path / "tmp"
     process = _start("diff", "HEAD", "--no-policy", cwd=project, tmp=tmp)
     compilers: dict[int, str] = {}

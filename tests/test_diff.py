@@ -460,3 +460,25 @@ def test_a_knative_traffic_shift_is_shown_as_such_in_text_markdown_and_json(tmp_
     [change] = json.loads(capsys.readouterr().out)["environments"][0]["serving"]
     assert change["fields"] == [{"label": "traffic canary", "old": "10%", "new": "50%"}, {"label": "traffic stable", "old": "90%", "new": "50%"}]
     assert change["after"]["traffic"] == [["traffic stable", "50%"], ["traffic canary", "50%"]]
+
+
+def test_a_revision_with_this_compiler_is_compiled_in_process_and_another_in_its_own(repo, monkeypatch, capsys):
+    """Byte-identical compiler: compiled here (no second interpreter); any difference: the revision's own process."""
+    from modelfleet.diff import sources
+
+    git(repo.parent, "add", "-A")
+    git(repo.parent, "commit", "-q", "-m", "first")
+    children = []
+    monkeypatch.setattr(sources, "_run_child", lambda *args: children.append(args) or pytest.fail("a child compiler ran"))
+    assert run_diff(repo, "HEAD", "--no-policy") == 0 and children == []
+    marker = repo / "modelfleet" / "__init__.py"
+    marker.write_text(marker.read_text() + "# changed\n")
+    git(repo.parent, "commit", "-q", "-am", "another compiler")
+    marker.write_text(marker.read_text().replace("# changed\n", ""))
+    monkeypatch.undo()
+    ran = []
+    original = sources._run_child
+    monkeypatch.setattr(sources, "_run_child", lambda *args: ran.append(args[0]) or original(*args))
+    assert run_diff(repo, "HEAD", "--no-policy") == 0
+    assert len(ran) == 1 and ran[0][2:4] == ["modelfleet.cli", "render"]
+    capsys.readouterr()

@@ -127,6 +127,8 @@ def git_revision(project: Project, revision: str, crds: Path | None) -> Snapshot
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
             tar.extractall(source, filter="data")
         root = source / prefix
+        if _same_compiler(root):
+            return Snapshot(label, _compiled_here(root, revision, crds))
         out = Path(temporary) / "rendered"
         command = [sys.executable, "-m", *_render_command(root, crds, Path(temporary)), "--project", str(root), "--out", str(out)]
         environment = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
@@ -136,6 +138,29 @@ def git_revision(project: Project, revision: str, crds: Path | None) -> Snapshot
             shown = [f"{revision}:{line}" if _LOCATED.match(line) else f"{revision}: {line}" for line in lines]
             raise DiffInputError(shown or [f"{revision}: render failed (exit {result.returncode})"])
         return Snapshot(label, {tree.name: objects_of_tree(tree) for tree in sorted(out.iterdir()) if tree.is_dir()} if out.is_dir() else {})
+
+
+def _same_compiler(root: Path) -> bool:
+    """Whether the revision's modelfleet package is, byte for byte, the one running: then compiling it here gives
+    what its own compiler would, without a second interpreter and a render written and read back."""
+    running, exported = Path(__file__).resolve().parents[1], root / "modelfleet"
+
+    def files(package: Path) -> dict[Path, Path]:
+        return {path.relative_to(package): path for path in package.rglob("*") if path.is_file() and "__pycache__" not in path.parts}
+
+    if not exported.is_dir():
+        return False
+    mine, theirs = files(running), files(exported)
+    return mine.keys() == theirs.keys() and all(mine[name].read_bytes() == theirs[name].read_bytes() for name in mine)
+
+
+def _compiled_here(root: Path, revision: str, crds: Path | None) -> dict[str, list[dict]]:
+    project = Project.at(root)
+    try:
+        compiled = compile_environments(project, project.environments(), load_schemas(crds))
+    except SpecError as error:
+        raise DiffInputError([f"{revision}:{problem}" for problem in error.problems]) from None
+    return {item.env: _in_file_order(item.objects, item.gitops_objects) for item in compiled}
 
 
 def objects_of_tree(tree: Path) -> list[dict]:

@@ -104,7 +104,7 @@ def _read(path: Path, shown: str, allowed_top: frozenset[str]) -> tuple[YamlDocu
     key = (str(path), shown, allowed_top, content)
     if key not in _READ:
         if len(_READ) >= 8:
-            del _READ[next(iter(_READ))]
+            _READ.pop(next(iter(_READ), None), None)  # diff compiles two projects in two threads
         try:
             document = load_yaml_file(path, display_name=shown)
         except YamlSourceError as error:
