@@ -1,7 +1,5 @@
 """`python -m modelfleet`: the modelfleet command."""
 
-import sys
+from modelfleet.cli import run
 
-from modelfleet.cli import main
-
-sys.exit(main())
+run()

@@ -298,7 +298,7 @@ def test_ctrl_c_during_render_and_validate_compiling_a_large_project(tmp_path, m
     from benchmarks.commands_benchmark import generate_project
 
     project = tmp_path / "project"
-    generate_project(ROOT, project, models=400)
+    generate_project(ROOT, project, models=1000)  # busy for seconds: the interrupt lands while it works
     monkeypatch.setenv("MODELFLEET_YAML_MAX_NODES", "100000000")  # the benchmark's stack files are that large
     before = sorted(path.name for path in project.iterdir())
     for command in ("render", "validate"):
