@@ -293,8 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # A command allocates millions of long-lived objects and next to no garbage cycles: the cyclic collector's
-    # passes free nothing (peak memory is the same without them) and cost 10-25% of a large render, validate
-    # or check. Reference counting still frees everything else; the collector is back on for the caller.
+    # passes over them free nothing (a render of 3 x 1000 models peaks at the same memory without them).
+    # Reference counting still frees everything else; the collector is back on for the caller.
     collecting = gc.isenabled()
     gc.disable()
     try:
