@@ -3,6 +3,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 import yaml
 
 try:
@@ -396,3 +398,97 @@ def test_documents_of_one_stream_share_the_node_limit():
     with pytest.raises(YamlSourceError) as info:
         sy.load_yaml_documents(text, "m.yaml", sy.YamlLimits(max_nodes=1500))
     assert [p.message.split(",")[0] for p in info.value.problems] == ["too many YAML nodes"]
+
+
+# -- the fast path: plain data straight from the parser's events, positions on demand ------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+PLAIN_FILES = sorted({*(REPO / "stacks").glob("*.yaml"), *(REPO / "tests" / "policy_fixtures").rglob("*.yaml"), REPO / "Pulumi.yaml"})
+
+needs_libyaml = pytest.mark.skipif(sy._C_LOADER is None, reason="the fast path reads the libyaml parser's events")
+
+
+@needs_libyaml
+@pytest.mark.parametrize("path", PLAIN_FILES, ids=lambda path: str(path.relative_to(REPO)))
+def test_the_fast_path_reads_every_project_file_as_the_positioned_reader_does(path):
+    text = path.read_text(encoding="utf-8")
+    fast = sy._fast_documents(text, sy.YamlLimits(), single=False)
+    assert fast is not None, "a plain project file must not need the positioned reader"
+    positioned = sy._load_all_positioned(text, "f.yaml", sy._C_LOADER, sy.YamlLimits())
+    assert repr(fast) == repr([document.data for document in positioned])  # repr: key order and int/float/bool types too
+    lazy = sy._load_all(text, "f.yaml", sy._C_LOADER, sy.YamlLimits())
+    assert [(d.positions, d.value_positions) for d in lazy] == [(d.positions, d.value_positions) for d in positioned]
+
+
+# Mostly what the fast path takes, with one tricky part now and then (a text with one is left to the positioned reader).
+_KEYS = st.sampled_from(["a", "b", "c", "1", "yes", "null", "'<<'", '"a"', "&k a"] * 8 + ["<<", "!!str k", "!!int 1", "*k", "[k]", "{k: 1}", "? k", "a_very_long_key"])
+_SCALARS = st.integers(0, 24).flatmap(lambda pick: st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=4) if pick == 0 else st.sampled_from(
+    ["x", "yes", "no", "on", "~", "null", "Null", "true", "FALSE", "1e3", "0x1F", "0o17", "012", ".5", "-.inf", ".NaN", "1_000", "12:30", "2001-12-14",
+     "''", '""', "'a'", "&a 1", "", "x # c", "'é'", '"\\t"'] * 4
+    + ["!!str 1", "!!int x", "!!float y", "!custom a", "*a", "- x", "{a: 1, a: 2}", "a_very_long_scalar"]))
+
+
+@st.composite
+def _yaml_texts(draw):
+    """Flow mappings and sequences of tricky keys and scalars, written as raw text (so tags, anchors, aliases,
+    duplicate, merge and complex keys, deep nesting and bad syntax all occur), sometimes two documents."""
+    def node(depth: int) -> str:
+        if depth > 3 or draw(st.booleans()):
+            return draw(_SCALARS)
+        if draw(st.booleans()):
+            return "[" + ", ".join(node(depth + 1) for _ in range(draw(st.integers(0, 3)))) + "]"
+        return "{" + ", ".join(f"{draw(_KEYS)}: {node(depth + 1)}" for _ in range(draw(st.integers(0, 3)))) + "}"
+
+    lines = [f"{draw(_KEYS)}: {node(0)}" for _ in range(draw(st.integers(1, 4)))]
+    return "\n".join(lines) + ("\n---\nb: 1\n" if draw(st.booleans()) else "\n")
+
+
+@needs_libyaml
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_yaml_texts())
+def test_the_fast_path_agrees_with_the_positioned_reader_or_leaves_it_the_text(text):
+    """Whatever the text, the public readers give what the positioned reader gives: the same data, positions
+    and problems (the fast path only ever returns data for a text the positioned reader accepts)."""
+    limits = sy.YamlLimits(max_nodes=30, max_depth=5, max_scalar=12)
+
+    def outcome(read_documents):
+        try:
+            documents = read_documents()
+        except YamlSourceError as error:
+            return [str(problem) for problem in error.problems]
+        data = [repr(d.data) for d in documents]  # before the positions: those of the fast path read the text again
+        return data, [(d.positions, d.value_positions) for d in documents]
+
+    assert outcome(lambda: sy._load_all(text, "f.yaml", sy._C_LOADER, limits)) == outcome(lambda: sy._load_all_positioned(text, "f.yaml", sy._C_LOADER, limits))
+    assert outcome(lambda: [sy._load(text, "f.yaml", sy._C_LOADER, limits)]) == outcome(lambda: [sy._load_positioned(text, "f.yaml", sy._C_LOADER, limits)])
+
+
+_AT_THE_LIMITS = sy.YamlLimits(max_nodes=6, max_depth=4, max_scalar=5)  # "a: {b: [12345]}": 6 nodes, the scalar 4 deep, 5 characters
+
+
+@needs_libyaml
+@pytest.mark.parametrize("text, single", [
+    ("a: {b: [12345]}\n", True),
+    ("a: [1]\nc: '<<'\n", True),
+    ("a: 1\n---\nb: 2\n", False),
+])
+def test_the_fast_path_takes_plain_text_up_to_the_limits(text, single):
+    assert sy._fast_documents(text, _AT_THE_LIMITS, single) is not None
+
+
+@needs_libyaml
+@pytest.mark.parametrize("text, single", [
+    ("a: {b: [123456]}\n", True),  # a scalar over the limit
+    ("[[[[1]]]]\n", True),  # too deep: the scalar is 5 deep
+    ("a: [1, 2, 3, 4]\n", True),  # 7 nodes: one too many
+    ("a: 1\n---\nb: 2\n", True),  # two documents where one is expected
+    ("a: 1\na: 2\n", True),  # duplicate key
+    ("<<: {a: 1}\n", True),  # merge key
+    ("a: &x 1\nb: *x\n", True),  # alias
+    ("a: &x 1\nb: &x 2\n", True),  # anchor (a duplicate one is a composer error)
+    ("a: !!str 1\n", True),  # tag
+    ("[a]: 1\n", True),  # complex key
+    ("a: [\n", False),  # syntax error
+])
+def test_the_fast_path_leaves_every_special_case_to_the_positioned_reader(text, single):
+    assert sy._fast_documents(text, _AT_THE_LIMITS, single) is None

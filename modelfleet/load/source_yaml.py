@@ -16,6 +16,11 @@ so that:
 ``load_yaml_documents`` reads a multi-document stream (``---``) the same way,
 one ``YamlDocument`` per document.
 
+Plain text (no tag, anchor, alias, duplicate, merge or complex key, within the limits) is first read by a fast
+path that builds the data straight from the C parser's events; its positions are computed on first use by the
+positioned reader (only a problem or a finding needs them). Anything else goes to the positioned reader, which
+builds the same data or reports the problems.
+
 Hostile input is refused before it costs seconds or gigabytes: the file size is checked before reading, and
 the node count (alias expansions included), the nesting depth and the length of one scalar while composing,
 before anything is expanded (``YamlLimits``; each limit is raised by an environment variable that its error
@@ -27,13 +32,14 @@ from __future__ import annotations
 import math
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 from yaml.composer import Composer
-from yaml.events import AliasEvent, ScalarEvent
+from yaml.events import (AliasEvent, DocumentEndEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent,
+                         SequenceStartEvent, StreamEndEvent)
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 __all__ = [
@@ -77,15 +83,38 @@ class SourceProblem:
         return f"{self.position}: {self.message}"
 
 
-@dataclass
 class YamlDocument:
-    data: Any
-    # Position of every node: the KEY for a mapping entry, the start of the
-    # item for a sequence item, the root node for ().
-    positions: dict[Path_, Position] = field(default_factory=dict)
-    # Position of the VALUE node of every mapping entry / sequence item (and
-    # of the root, under ()).
-    value_positions: dict[Path_, Position] = field(default_factory=dict)
+    """A document's plain data and where each of its nodes was written.
+
+    ``positions``: the KEY for a mapping entry, the start of the item for a sequence item, the root node for ().
+    ``value_positions``: the VALUE node of every mapping entry / sequence item (and of the root, under ()).
+    A document read by the fast path computes both on first use, by reading its text again with positions:
+    they are only needed to report a problem or a finding, and recording them costs more than the parse."""
+
+    __slots__ = ("data", "_positions", "_value_positions", "_locate")
+
+    def __init__(self, data: Any, positions: dict[Path_, Position] | None = None, value_positions: dict[Path_, Position] | None = None,
+                 locate: Callable[[], "YamlDocument"] | None = None):
+        self.data = data
+        self._positions = positions if positions is not None or locate else {}
+        self._value_positions = value_positions if value_positions is not None or locate else {}
+        self._locate = locate
+
+    def _fill(self) -> None:
+        positioned = self._locate()
+        self._positions, self._value_positions, self._locate = positioned.positions, positioned.value_positions, None
+
+    @property
+    def positions(self) -> dict[Path_, Position]:
+        if self._positions is None:
+            self._fill()
+        return self._positions
+
+    @property
+    def value_positions(self) -> dict[Path_, Position]:
+        if self._value_positions is None:
+            self._fill()
+        return self._value_positions
 
     def position_of(self, path: Path_) -> Position:
         """Position of ``path``, or of its nearest recorded ancestor (e.g. for a missing key)."""
@@ -231,6 +260,7 @@ def _make_loader(base: type) -> type:
 _PY_LOADER = _make_loader(yaml.SafeLoader)
 _C_LOADER = _make_loader(yaml.CSafeLoader) if getattr(yaml, "__with_libyaml__", False) else None
 _DEFAULT_LOADER = _C_LOADER or _PY_LOADER
+_C_PARSER = yaml.cyaml.CParser if _C_LOADER is not None else None
 
 
 # --------------------------------------------------------------------------
@@ -492,6 +522,95 @@ class _Builder:
 
 
 # --------------------------------------------------------------------------
+# Fast path: plain data straight from the C parser's events, no positions.
+
+class _NotPlain(Exception):
+    """The text holds something only the positioned reader handles (or reports): a tag, an anchor or alias, a
+    complex, merge or duplicate key, a limit exceeded, a syntax error, several documents where one is expected."""
+
+
+def _fast_documents(text: str, limits: YamlLimits, single: bool) -> list[Any] | None:
+    """The data of every document of `text` when it is plain YAML within the limits, exactly as the positioned
+    reader builds it; None when it is not, so that the positioned reader reads it again and reports why."""
+    if _C_PARSER is None:
+        return None
+    parser = None
+    try:
+        parser = _C_PARSER(text)
+        return _documents_from_events(parser.get_event, limits, single)
+    except (_NotPlain, yaml.YAMLError):
+        return None
+    finally:
+        if parser is not None:
+            parser.dispose()
+
+
+def _documents_from_events(next_event: Callable[[], Any], limits: YamlLimits, single: bool) -> list[Any]:
+    max_nodes, max_depth, max_scalar = limits.max_nodes, limits.max_depth, limits.max_scalar
+    plain_values: dict[str, Any] = {}  # plain scalars repeat (names, sizes, flags): resolve each text once
+    documents: list[Any] = []
+    nodes = 0
+    next_event()  # StreamStartEvent
+    while True:
+        kind = type(next_event())
+        if kind is StreamEndEvent:
+            break
+        if kind is not DocumentStartEvent or (single and documents):
+            raise _NotPlain
+        # containers[i] is an open mapping or list; keys[i] the pending key of a mapping (_MISSING: a key is next)
+        containers: list[Any] = []
+        keys: list[Any] = []
+        root: Any = _MISSING
+        while True:
+            event = next_event()
+            kind = type(event)
+            if kind is MappingEndEvent or kind is SequenceEndEvent:
+                containers.pop()
+                keys.pop()
+                continue
+            if kind is DocumentEndEvent:
+                break
+            if kind is AliasEvent:  # the positioned reader expands it within the limits
+                raise _NotPlain
+            nodes += 1
+            if nodes > max_nodes or len(containers) >= max_depth or event.anchor is not None or (event.tag is not None and event.tag != "!"):
+                raise _NotPlain
+            if kind is ScalarEvent:
+                text = event.value
+                if len(text) > max_scalar:
+                    raise _NotPlain
+                if containers and keys[-1] is _MISSING and type(containers[-1]) is dict:
+                    if text in containers[-1] or (text == "<<" and event.implicit[0]):
+                        raise _NotPlain
+                    keys[-1] = text
+                    continue
+                if event.implicit[0]:
+                    value = plain_values.get(text, _MISSING)
+                    if value is _MISSING:
+                        value = plain_values[text] = _resolve_plain(text)
+                else:
+                    value = text
+            elif kind is MappingStartEvent:
+                value = {}
+            else:
+                value = []
+            if not containers:
+                root = value
+            elif type(containers[-1]) is dict:
+                if keys[-1] is _MISSING:  # a mapping or a sequence as a key
+                    raise _NotPlain
+                containers[-1][keys[-1]] = value
+                keys[-1] = _MISSING
+            else:
+                containers[-1].append(value)
+            if kind is not ScalarEvent:
+                containers.append(value)
+                keys.append(_MISSING)
+        documents.append(root)
+    return documents
+
+
+# --------------------------------------------------------------------------
 # Public API.
 
 
@@ -563,6 +682,14 @@ def _check_size(size: int, file: str, limits: YamlLimits) -> None:
 
 def _load(text: str, file: str, loader: type, limits: YamlLimits) -> YamlDocument:
     _check_size(len(text), file, limits)
+    if loader is _C_LOADER:
+        fast = _fast_documents(text, limits, single=True)
+        if fast:
+            return YamlDocument(fast[0], locate=lambda: _load_positioned(text, file, loader, limits))
+    return _load_positioned(text, file, loader, limits)
+
+
+def _load_positioned(text: str, file: str, loader: type, limits: YamlLimits) -> YamlDocument:
     composer = None
     try:
         composer = _composer(text, loader, limits)
@@ -581,6 +708,20 @@ def _load(text: str, file: str, loader: type, limits: YamlLimits) -> YamlDocumen
 
 def _load_all(text: str, file: str, loader: type, limits: YamlLimits) -> list[YamlDocument]:
     _check_size(len(text), file, limits)
+    fast = _fast_documents(text, limits, single=False) if loader is _C_LOADER else None
+    if fast is None:
+        return _load_all_positioned(text, file, loader, limits)
+    positioned: list[YamlDocument] = []
+
+    def locate(index: int) -> YamlDocument:
+        if not positioned:
+            positioned.extend(_load_all_positioned(text, file, loader, limits))
+        return positioned[index]
+
+    return [YamlDocument(data, locate=lambda index=index: locate(index)) for index, data in enumerate(fast)]
+
+
+def _load_all_positioned(text: str, file: str, loader: type, limits: YamlLimits) -> list[YamlDocument]:
     documents: list[YamlDocument] = []
     problems: list[SourceProblem] = []
     composer = None
