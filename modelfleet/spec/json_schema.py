@@ -7,6 +7,7 @@ out: required fields are checked after the merge, with located errors.
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 from modelfleet.spec import CONFIG_NAMESPACE, StackSpec
@@ -26,8 +27,14 @@ def _drop_required(node: Any) -> Any:
     return node
 
 
+@cache
+def _spec_json_schema() -> dict:
+    """The spec models' JSON Schema, generated once per process (the costliest step): both files read it, neither changes it."""
+    return StackSpec.model_json_schema(by_alias=True)
+
+
 def stack_file_schema() -> dict:
-    spec_schema = _drop_required(StackSpec.model_json_schema(by_alias=True))
+    spec_schema = _drop_required(_spec_json_schema())
     config_properties = {
         f"{CONFIG_NAMESPACE}:{key}": value for key, value in spec_schema["properties"].items()
     }
@@ -75,7 +82,7 @@ def _type_label(prop: dict) -> str:
 
 def reference_markdown() -> str:
     """Every field of the stack spec with its type, default and description (stacks/REFERENCE.md)."""
-    schema = StackSpec.model_json_schema(by_alias=True)
+    schema = _spec_json_schema()
     sections = [("StackSpec", schema)] + sorted(schema.get("$defs", {}).items())
     lines = [
         "# Stack spec reference",
