@@ -14,6 +14,7 @@ from typing import Iterable
 import yaml
 
 from modelfleet.render.write import OWNER_MARKER, RenderError
+from modelfleet.render.yaml_text import BlockYamlWriter
 
 KUSTOMIZATION = "kustomization.yaml"
 GITOPS_DIR = "gitops"
@@ -33,6 +34,8 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 
 _Dumper.add_representer(str, _represent_str)
+_OBJECT_YAML = BlockYamlWriter(_Dumper, allow_unicode=True, width=1 << 16)
+_KUSTOMIZATION_YAML = BlockYamlWriter(_Dumper)
 
 
 def object_file_name(obj: dict) -> str:
@@ -47,7 +50,7 @@ def dump_object(obj: dict) -> str:
     """YAML text of one object: apiVersion, kind, metadata, spec first, other top-level keys sorted after."""
     ordered = {key: obj[key] for key in _TOP_LEVEL_ORDER if key in obj}
     ordered.update((key, obj[key]) for key in sorted(obj) if key not in ordered)
-    return yaml.dump(ordered, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1 << 16)
+    return _OBJECT_YAML.dump(ordered)
 
 
 def render_files(env: str, objects: list[dict], gitops_objects: Iterable[dict] = ()) -> dict[str, str]:
@@ -65,7 +68,7 @@ def render_files(env: str, objects: list[dict], gitops_objects: Iterable[dict] =
         "kind": "Kustomization",
         "resources": sorted(files),
     }
-    files[KUSTOMIZATION] = "# Rendered by `modelfleet render`; do not edit.\n" + yaml.dump(kustomization, Dumper=_Dumper, sort_keys=False, default_flow_style=False)
+    files[KUSTOMIZATION] = "# Rendered by `modelfleet render`; do not edit.\n" + _KUSTOMIZATION_YAML.dump(kustomization)
     files[OWNER_MARKER] = f"modelfleet render output for environment {env}; the whole directory is replaced on every render.\n"
     files.update(engine_files)
     return files
