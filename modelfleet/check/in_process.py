@@ -5,9 +5,10 @@ for a recorder, so the same policy objects, pack enforcement level and initial c
 `python -m pulumi.policy` under `pulumi preview`. Each request is then evaluated the way the SDK's servicer
 (`pulumi_policy.policy._PolicyAnalyzerServicer`) does it:
 
-- properties as the SDK reads them from the request: the Struct round trip (numbers as floats), then
-  `deserialize_properties` and the `unknown_checking_proxy`: done once per object instead of once per policy
-  (the rules only read them; the parity test compares every verdict with the gRPC path);
+- properties as the SDK reads them from the request: the values of the Struct round trip (numbers as floats; see
+  `as_received`), then `deserialize_properties` and the `unknown_checking_proxy`: done once per object for every
+  policy, Analyze and AnalyzeStack alike, instead of once per policy and call (the rules only read them; the parity
+  test compares every verdict with the gRPC path);
 - the policy config as the Configure call delivers it (its own Struct round trip), the configured enforcement
   level, else the policy's, else the pack's; `disabled` skips a policy, `remediate` reports as mandatory;
 - the same violation messages, the advisory "can't run policy ... during preview" for unknown values, async
@@ -20,6 +21,7 @@ process, and put a deadline on a call. `modelfleet check --protocol grpc` drives
 from __future__ import annotations
 
 import asyncio
+import math
 import runpy
 import sys
 import threading
@@ -37,6 +39,55 @@ SDK_PACK_VERSION = "0.0.1"  # what the Python SDK reports; the CLI takes the ver
 
 class NotInProcess(Exception):
     """The pack cannot be evaluated in this process (the caller drives it over gRPC); the message says why."""
+
+
+class _NotPlain(Exception):
+    """A value `as_received` does not convert itself: the Struct round trip converts it (or fails on it)."""
+
+
+def _utf8(text: str) -> bool:
+    """Whether a protobuf string can hold the text: not with a lone surrogate, which UTF-8 cannot encode."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _received(value: Any) -> Any:
+    kind = type(value)
+    if kind is str:
+        if value.isascii() or _utf8(value):
+            return value
+    elif kind is dict:
+        for key in value:
+            if type(key) is not str or not (key.isascii() or _utf8(key)):
+                raise _NotPlain
+        return {key: _received(item) for key, item in value.items()}
+    elif kind is list:
+        return [_received(item) for item in value]
+    elif kind is bool or value is None:
+        return value
+    elif kind is int:
+        try:
+            return float(value)
+        except OverflowError:
+            pass
+    elif kind is float and math.isfinite(value):
+        return value
+    raise _NotPlain
+
+
+def as_received(properties: Mapping[str, Any]) -> dict[str, Any]:
+    """The values `over_the_wire` gives, without building the Struct: a Struct value holds null, a bool, a UTF-8
+    string, a double (an int arrives as float(int), the same rounding) or a list or map of them. Anything else
+    (another type, a float that is not finite, an int out of a double's range, a lone surrogate) goes through
+    the round trip itself, which converts it or raises as the gRPC path does. Keys stay in the object's order
+    instead of the Struct map's, which differs between hops anyway; the rules do not depend on it."""
+    try:
+        return _received(properties)
+    except _NotPlain:
+        return over_the_wire(properties)
 
 
 @dataclass(frozen=True)
@@ -107,13 +158,14 @@ class InProcessPack:
         self._levels = EnforcementLevel
         self._resource_policy, self._stack_policy = ResourceValidationPolicy, StackValidationPolicy
         self._config: dict[str, tuple[Any, dict[str, Any] | None]] = {}
+        self._props_of: dict[int, tuple[Resource, Any]] = {}  # id(resource) -> (resource, its props): see _props
         self.policies = {policy.name: self._info(policy, PolicyConfigSchema) for policy in self._pack.policies}
 
     def __enter__(self) -> "InProcessPack":
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        pass
+        self._props_of.clear()
 
     def _info(self, policy: Any, config_schema_type: type) -> PolicyInfo:
         """What GetAnalyzerInfo reports, as analyzer_client reads it."""
@@ -138,11 +190,17 @@ class InProcessPack:
             return self._config[policy.name][0]
         return policy.enforcement_level if policy.enforcement_level is not None else self._pack.level
 
-    def _props(self, properties: Mapping[str, Any]) -> Any:
+    def _props(self, resource: Resource) -> Any:
+        """The resource's properties as the policies read them, made once for all its Analyze and AnalyzeStack
+        policies. The entry holds the resource, so its id is not reused while the pack is open; the same props object
+        lets the pack convert the object once (policies/modelfleet_pack/support/policy.py)."""
         from pulumi_policy.deserialize import deserialize_properties
         from pulumi_policy.proxy import unknown_checking_proxy
 
-        return unknown_checking_proxy(deserialize_properties(over_the_wire(properties)))
+        entry = self._props_of.get(id(resource))
+        if entry is None:
+            entry = self._props_of[id(resource)] = (resource, unknown_checking_proxy(deserialize_properties(as_received(resource.properties))))
+        return entry[1]
 
     def _run(self, policy: Any, args: Any, level: Any, urn: str, method: str, subject: str, found: list[Diagnostic]) -> None:
         from pulumi_policy.policy import _NotApplicableError
@@ -172,7 +230,8 @@ class InProcessPack:
             raise PolicyPackError(f"policy pack {self.pack_dir}: {what} failed: Exception calling application: {error}") from None
 
     def _options(self) -> Any:
-        """The options of a resource registered without any (what an empty request carries)."""
+        """The options of a resource registered without any (what an empty request carries); one object for all the
+        policies of a resource, like its props."""
         from pulumi_policy import PolicyCustomTimeouts, PolicyResourceOptions
 
         return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
@@ -181,16 +240,17 @@ class InProcessPack:
         from pulumi_policy import ResourceValidationArgs
 
         found: list[Diagnostic] = []
-        props = None
+        props = options = None
         for policy in self._pack.policies:
             level = self._level(policy)
             if level == self._levels.DISABLED or not isinstance(policy, self._resource_policy) or not policy.has_validation():
                 continue
             if level == self._levels.REMEDIATE:
                 level = self._levels.MANDATORY
-            props = props if props is not None else self._props(resource.properties)
+            if props is None:
+                props, options = self._props(resource), self._options()
             config = self._config.get(policy.name, (None, None))[1]
-            args = ResourceValidationArgs(resource.type, props, resource.urn, resource.name, self._options(), None, dict(config) if config else None, MappingProxyType({}))
+            args = ResourceValidationArgs(resource.type, props, resource.urn, resource.name, options, None, dict(config) if config else None, MappingProxyType({}))
             self._run(policy, args, level, resource.urn, "Analyze", f"{resource.type} {resource.name}", found)
         return found
 
@@ -206,7 +266,7 @@ class InProcessPack:
             if level == self._levels.REMEDIATE:
                 level = self._levels.MANDATORY
             if stack_resources is None:
-                stack_resources = [PolicyResource(r.type, self._props(r.properties), r.urn, r.name, self._options(), None, None, [], {}) for r in resources]
+                stack_resources = [PolicyResource(r.type, self._props(r), r.urn, r.name, self._options(), None, None, [], {}) for r in resources]
             config = self._config.get(policy.name, (None, None))[1]
             args = StackValidationArgs(stack_resources, dict(config) if config else None, MappingProxyType({}))
             self._run(policy, args, level, "", "AnalyzeStack", f"stack {self.stack}", found)

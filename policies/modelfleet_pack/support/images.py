@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .objects import KubeObject
+from .objects import KubeObject, per_object
 from .workloads import containers
 
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
@@ -39,9 +38,12 @@ def parse_image(image: str) -> ImageRef:
     return ImageRef(name, None, digest or None)
 
 
-def container_images(obj: KubeObject) -> Iterator[tuple[str, str, ImageRef]]:
+@per_object
+def container_images(obj: KubeObject) -> tuple[tuple[str, str, ImageRef], ...]:
     """(path of the image field, image, parsed) for every container of the object that names an image."""
+    found = []
     for container in containers(obj):
         image = container.spec.get("image")
         if isinstance(image, str):
-            yield f"{container.path}.image", image, parse_image(image.strip())
+            found.append((f"{container.path}.image", image, parse_image(image.strip())))
+    return tuple(found)

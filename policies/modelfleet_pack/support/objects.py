@@ -8,11 +8,13 @@ into plain dicts and lists with whole numbers as ints, so rules compare `1.0` an
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any, TypeVar
 
 _TYPE_TOKEN = re.compile(r"^kubernetes:(?P<group>[^:/]+)/(?P<version>[^:/]+):(?P<kind>[A-Za-z0-9]+)$")
+Derived = TypeVar("Derived")
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class KubeObject:
     group: str  # "" for the core group
     kind: str
     data: dict
+    derived: dict = field(default_factory=dict, compare=False, repr=False)  # results of per_object helpers, by helper
 
     @property
     def metadata(self) -> dict:
@@ -45,14 +48,33 @@ class KubeObject:
         return f"{self.kind} {self.namespace}/{self.name}" if self.namespace else f"{self.kind} {self.name}"
 
 
+def per_object(helper: Callable[[KubeObject], Derived]) -> Callable[[KubeObject], Derived]:
+    """helper(obj) computed once per object: when a host hands all policies of a resource the same props, they get
+    the same KubeObject (support/policy.py), so what one rule derives (pods, images) the next ones reuse. The
+    result is shared, so helpers return tuples, and the rules only read what they hold."""
+
+    @wraps(helper)
+    def once(obj: KubeObject) -> Derived:
+        if helper not in obj.derived:
+            obj.derived[helper] = helper(obj)
+        return obj.derived[helper]
+
+    return once
+
+
 def plain(value: Any) -> Any:
-    """Proxied mappings/sequences -> dicts/lists; integral floats -> ints (protobuf numbers are doubles)."""
+    """Proxied mappings/sequences -> dicts/lists; integral floats -> ints (protobuf numbers are doubles).
+
+    Strings and numbers, most of the values, are tested first: they are neither mappings nor sequences, and these
+    two tests cost the most."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
     if isinstance(value, Mapping):
         return {str(key): plain(value[key]) for key in value}
-    if isinstance(value, Sequence) and not isinstance(value, str):
+    if isinstance(value, Sequence):
         return [plain(item) for item in value]
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
     return value
 
 

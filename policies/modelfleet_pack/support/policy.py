@@ -8,6 +8,7 @@ policy must not depend on it), and report each message.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -29,17 +30,27 @@ ResourceCheck = Callable[[KubeObject, Mapping[str, Any]], Iterable[str]]
 StackCheck = Callable[[list[tuple[str, KubeObject]], Mapping[str, Any]], Iterable[tuple[str, str | None]]]
 
 
-_last: tuple[str, Any, KubeObject | None] | None = None
+# id(props) -> (reference to props, resource type, object); an entry goes when its props object does.
+_converted: dict[int, tuple[weakref.ref, str, KubeObject | None]] = {}
 
 
 def _object(resource_type: str, props: Mapping[str, Any]) -> KubeObject | None:
-    """kube_object, converted once per resource: the SDK hands every policy props of its own, a host that hands
-    all policies the same props object (modelfleet check in process) gets the conversion the previous policy made.
-    The rules only read it."""
-    global _last
-    if _last is None or _last[1] is not props or _last[0] != resource_type:
-        _last = (resource_type, props, kube_object(resource_type, props))
-    return _last[2]
+    """kube_object, converted once per props object. The SDK hands every policy props of its own; a host that hands
+    all policies of a resource, resource and stack policies alike, the same props object (modelfleet check in
+    process) gets the conversion the first policy made, and what the rules derived from it (the rules only read
+    both). Props that cannot be referenced weakly are converted each time."""
+    key = id(props)
+    entry = _converted.get(key)
+    if entry is not None and entry[0]() is props and entry[1] == resource_type:
+        return entry[2]
+    obj = kube_object(resource_type, props)
+    try:
+        # The callback runs before props is freed, so before its id can be reused.
+        reference = weakref.ref(props, lambda _, key=key: _converted.pop(key, None))
+    except TypeError:
+        return obj
+    _converted[key] = (reference, resource_type, obj)
+    return obj
 
 
 def _settings(schema: dict[str, dict] | None, config: Mapping[str, Any]) -> dict[str, Any]:
@@ -70,7 +81,7 @@ def resource_policy(*, name: str, description: str, level: EnforcementLevel, sev
 
 def stack_policy(*, name: str, description: str, level: EnforcementLevel, severity: Severity, remediation: str, check: StackCheck, config: dict[str, dict] | None = None) -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        resources = [(resource.urn, kube_object(resource.resource_type, resource.props)) for resource in args.resources]
+        resources = [(resource.urn, _object(resource.resource_type, resource.props)) for resource in args.resources]
         objects = [(urn, obj) for urn, obj in resources if obj is not None]
         for message, urn in check(objects, _settings(config, args.get_config())):
             report_violation(message, urn)

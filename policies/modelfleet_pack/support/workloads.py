@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from .objects import KubeObject, items, mapping, whole_number
+from .objects import KubeObject, items, mapping, per_object, whole_number
 from .quantities import quantity
 
 GPU_RESOURCE = re.compile(r"^(nvidia\.com/gpu|nvidia\.com/mig-.+|amd\.com/gpu|intel\.com/gpu|habana\.ai/gaudi)$")
@@ -188,8 +188,7 @@ def _template_pod(obj: KubeObject, base: str, count: int, scale: Scale | None = 
     return Pod(base, spec, _containers(spec, base), count, scale)
 
 
-def pods(obj: KubeObject) -> Iterator[Pod]:
-    """Every pod (or pod template) the object runs, in manifest order."""
+def _pods(obj: KubeObject) -> Iterator[Pod]:
     if obj.is_a(KSERVE, "InferenceService"):
         yield from _isvc_pods(obj)
     elif obj.is_a(KSERVE, "LLMInferenceService"):
@@ -220,6 +219,12 @@ def pods(obj: KubeObject) -> Iterator[Pod]:
         yield _template_pod(obj, "spec", 1)
 
 
-def containers(obj: KubeObject) -> Iterator[Container]:
-    for pod in pods(obj):
-        yield from pod.containers
+@per_object
+def pods(obj: KubeObject) -> tuple[Pod, ...]:
+    """Every pod (or pod template) the object runs, in manifest order."""
+    return tuple(_pods(obj))
+
+
+@per_object
+def containers(obj: KubeObject) -> tuple[Container, ...]:
+    return tuple(container for pod in pods(obj) for container in pod.containers)
