@@ -6,7 +6,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from modelfleet.build.declarations import Declarations
 from modelfleet.build.environment import build_environment
 from modelfleet.build.gitops import build_gitops, gitops_target, name_problem
 from modelfleet.schemas.validate import ManifestSchemas, ManifestSchemaError
@@ -61,6 +60,8 @@ def schema_problems(loaded: LoadedStack, plan: EnvironmentPlan, objects: list[di
     problems = [(obj, problem) for obj in objects for problem in schemas.validate(obj)]
     if not problems:
         return []
+    from modelfleet.build.declarations import Declarations  # locating is only needed when a check fails
+
     declarations = Declarations.of(loaded, plan)
     return [SourceProblem(declarations.schema_position(obj, problem.path), "", f"built {problem}") for obj, problem in problems]
 

@@ -12,6 +12,7 @@ from modelfleet.build.pod import container_resources, container_security, home_e
 SERVE_PORT = 8000
 HEAD_PORTS = (("gcs", 6379), ("dashboard", 8265), ("client", 10001), ("serve", SERVE_PORT), ("metrics", 8080))
 RAY_SERVE_LLM_APP = "ray.serve.llm:build_openai_app"
+_LIBYAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def _pod(cluster: RayClusterPlan, gpu, container: dict, shared_memory: str | None, claim: str | None) -> dict:
@@ -87,13 +88,33 @@ def _custom_application(application: ServeApplication) -> dict:
     return rendered
 
 
+def _emitted_alike(value: object) -> bool:
+    """Whether libyaml's emitter writes `value` exactly as PyYAML's Python one does: every string printable ASCII, every
+    key a non-empty string shorter than 100 characters. (They differ on long double-quoted strings, which only other
+    characters need, on keys of about 128 characters, and on the empty key, which Python writes as a complex key.)"""
+    if isinstance(value, str):
+        return value.isascii() and value.isprintable()
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and 0 < len(key) < 100 and _emitted_alike(key) and _emitted_alike(item) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(_emitted_alike(item) for item in value)
+    return True
+
+
+def _serve_yaml(config: dict) -> str:
+    """serveConfigV2 as PyYAML's safe_dump writes it, through libyaml's several times faster emitter where the text is
+    the same."""
+    dumper = _LIBYAML_DUMPER if _emitted_alike(config) else yaml.SafeDumper
+    return yaml.dump(config, Dumper=dumper, sort_keys=False, default_flow_style=False)
+
+
 def serve_config(model: ModelPlan) -> str:
     """serveConfigV2: the model's own applications, or one Ray Serve LLM application whose replicas each take
     TP x PP GPUs over the workers."""
     ray = model.ray
     if ray.applications:
         applications = [_custom_application(application) for application in ray.applications]
-        return yaml.safe_dump({"applications": applications}, sort_keys=False, default_flow_style=False)
+        return _serve_yaml({"applications": applications})
     scaling = model.autoscaling
     autoscaling_config: dict = {"min_replicas": scaling.min_replicas, "max_replicas": scaling.max_replicas}
     target = model.spec.ray.target_ongoing_requests or scaling.target
@@ -110,7 +131,7 @@ def serve_config(model: ModelPlan) -> str:
         "route_prefix": "/",
         "args": {"llm_configs": [llm_config]},
     }
-    return yaml.safe_dump({"applications": [application]}, sort_keys=False, default_flow_style=False)
+    return _serve_yaml({"applications": [application]})
 
 
 def build_ray_service(model: ModelPlan, env: EnvironmentPlan) -> dict:

@@ -10,15 +10,17 @@ gone in 0.6.1.post1, and --guided-decoding-backend is still accepted (deprecated
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
 _RELEASE = re.compile(r"^v?([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(?:\.(?:post)?([0-9]+))?")
 
 
+@functools.lru_cache(maxsize=1024)
 def release(version: str) -> tuple[int, ...]:
     """A comparable release: '0.6.3.post1' -> (0, 6, 3, 1), '0.10.1.1' -> (0, 10, 1, 1), 'v0.8' -> (0, 8, 0, 0);
-    pre-releases count as the release."""
+    pre-releases count as the release. Cached: every model's options are checked against a handful of versions."""
     found = _RELEASE.match(version)
     return tuple(int(part or 0) for part in found.groups()) if found else (0, 0, 0, 0)
 

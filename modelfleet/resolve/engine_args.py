@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import posixpath
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from modelfleet.catalog.engine_cli_flags import FlagTable, engine_cli_flags
 from modelfleet.catalog.engine_flags import (
@@ -42,8 +42,9 @@ OptionPath = tuple[str | int, ...]
 Problem = tuple[OptionPath, str]
 
 
-@dataclass(frozen=True)
-class _Setting:
+class _Setting(NamedTuple):
+    """One option as its flag and value (a tuple: every model's options make a few dozen of them)."""
+
     path: OptionPath  # the option it comes from: camelCase, relative to the options object
     flag: str
     value: object
@@ -185,15 +186,14 @@ def _option_name(path: OptionPath) -> str:
 
 
 def _setting_problems(settings: list[_Setting], flags: dict[str, Span], engine: str, version: str) -> list[Problem]:
-    found = ((setting.path, _availability(flags[setting.flag], _option_name(setting.path), engine, version)) for setting in settings)
-    return [(path, message) for path, message in found if message is not None]
+    return [(setting.path, _availability(flags[setting.flag], _option_name(setting.path), engine, version))
+            for setting in settings if not flags[setting.flag].covers(version)]
 
 
 def _value_problem(values: dict[str, Span], path: OptionPath, value: str | None, engine: str, version: str) -> list[Problem]:
-    if value is None:
+    if value is None or values[value].covers(version):
         return []
-    message = _availability(values[value], f"{_option_name(path)} {value}", engine, version, "choose another value")
-    return [] if message is None else [(path, message)]
+    return [(path, _availability(values[value], f"{_option_name(path)} {value}", engine, version, "choose another value"))]
 
 
 def is_flag(arg: str) -> bool:
@@ -240,7 +240,7 @@ def _extra_arg_problems(extra_args: list[str], flags: dict[str, Span], table: Fl
     would take whichever comes last). Flags whose history is known (`flags`) get its message and fix; any other
     is checked against the release's complete `table`. `dashed_only`: releases that reject '_' in names."""
     problems: list[Problem] = []
-    typed = {setting.flag: _option_name(setting.path) for setting in settings}
+    typed = {setting.flag: setting.path for setting in settings}
     for index, flag in _extra_arg_flags(extra_args):
         name = flag
         if dashed_only is not None and flag.startswith("--") and "_" in flag:
@@ -249,8 +249,9 @@ def _extra_arg_problems(extra_args: list[str], flags: dict[str, Span], table: Fl
                 problems.append((("extraArgs", index), f"{engine} {version} accepts only dashed flag names; write {name}"))
                 continue
         canonical = SHORT_FLAGS.get(name, name)
-        option = typed.get(canonical) or typed.get(canonical.replace("--no-", "--", 1))
-        if option is not None:
+        path = typed.get(canonical) or typed.get(canonical.replace("--no-", "--", 1))
+        if path is not None:
+            option = _option_name(path)
             problems.append((("extraArgs", index), f"{flag} is already set by the typed option {option}; remove it from extraArgs and keep {option}"))
             continue
         if name in flags:

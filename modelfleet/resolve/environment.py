@@ -80,7 +80,8 @@ def resolve(loaded: LoadedStack) -> EnvironmentPlan:
     metadata_problems(environment.annotations, ("environment", "annotations"), True, problems)
     pod_settings_problems(environment.pod, ("environment", "pod"), problems)
     service_name_problems([(index, model) for index, model in enumerate(spec.models) if model.enabled], problems)
-    models = [replace(plan, features=features) for index, model in enumerate(spec.models) if model.enabled
+    models = [plan if features == plan.features else replace(plan, features=features)  # most models keep the default features: no copy of the plan
+              for index, model in enumerate(spec.models) if model.enabled
               for plan, features in [(resolve_model(index, model, refs, problems), resolve_kserve_features(index, model, refs, problems))]
               if plan is not None and features is not None]
     clusters = [plan for index, cluster in enumerate(spec.ray_clusters) if cluster.enabled

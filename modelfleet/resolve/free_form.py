@@ -9,6 +9,7 @@ deployment-mode rules behind serving.kserve.io/deploymentMode).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 
 from modelfleet.catalog.credentials import credential, credential_name, credential_value
@@ -21,6 +22,11 @@ ENV_FORMS = {"--api-key": "VLLM_API_KEY", "--hf-token": "HF_TOKEN", "--token": "
 
 _FROM_SECRET = "set it from a Secret instead (env with secretKeyRef)"
 
+# The same labels, annotations and arguments recur on every model of a stack: each is judged once.
+_credential = functools.lru_cache(maxsize=4096)(credential)
+_credential_name = functools.lru_cache(maxsize=4096)(credential_name)
+_credential_value = functools.lru_cache(maxsize=4096)(credential_value)
+
 
 def metadata_problems(values: Mapping[str, str], at: tuple, annotations: bool, problems: Problems) -> None:
     """Labels (`annotations` False) or annotations: no managed key, no credential."""
@@ -28,7 +34,7 @@ def metadata_problems(values: Mapping[str, str], at: tuple, annotations: bool, p
     for key, value in values.items():
         if managed_key(key, annotations):
             problems.add(at + (key,), f"{key} is {'an' if annotations else 'a'} {kind} modelfleet sets itself; remove it and use the typed setting it stands for (deploymentMode, scaling, auth, metrics, ...)")
-        why = credential(key, value)
+        why = _credential(key, value)
         if why is not None:
             problems.add(at + (key,), f"the {kind} {key} has a literal value and {why}; it would be written into every manifest and diff: remove it, or reference a Secret")
 
@@ -50,7 +56,7 @@ def argument_problems(args: Iterable[str], at: tuple, problems: Problems) -> Non
         if index in values_of_flags:
             continue
         flag, equals, inline = arg.partition("=") if is_flag(arg) else ("", "", "")
-        if flag and credential_name(flag):
+        if flag and _credential_name(flag):
             value_index = index if equals else index + 1
             if equals or (value_index < len(args) and not is_flag(args[value_index])):
                 variable = ENV_FORMS.get(flag)
@@ -58,6 +64,6 @@ def argument_problems(args: Iterable[str], at: tuple, problems: Problems) -> Non
                 problems.add(at + (value_index,), f"{flag} has a literal value, which would be written into every manifest and diff; {fix}")
                 values_of_flags.add(value_index)
                 continue
-        what = credential_value(inline if equals else arg)
+        what = _credential_value(inline if equals else arg)
         if what is not None:
             problems.add(at + (index,), f"this argument looks like {what}; it would be written into every manifest and diff: {_FROM_SECRET}")

@@ -16,13 +16,14 @@ The constants are calibrated on published vLLM start-up logs (collected in the m
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 
 from modelfleet.catalog.engine_flags import release
 from modelfleet.catalog.model_architectures import ARCHITECTURES, Architecture
 from modelfleet.plan import CapacityPlan, GpuPlacement
-from modelfleet.quantities import parse_quantity
+from modelfleet.resolve.quantity import quantity_value
 from modelfleet.resolve.problems import Problems
 from modelfleet.spec.architecture import ArchitectureFacts
 from modelfleet.spec.engine import EngineOptions
@@ -149,7 +150,9 @@ class Estimate:
         return self.kv_tokens >= self.sequence_length
 
 
+@functools.lru_cache(maxsize=1024)
 def _at_least(version: str, since: tuple[int, ...]) -> bool:
+    """Cached: each model asks for a handful of releases of its engine version."""
     return release(version) >= release(".".join(map(str, since)))
 
 
@@ -368,7 +371,7 @@ def _parallelism(model: Model, runtime: Runtime, gpu: GpuPlacement, multi_node: 
 def _inputs(model: Model, runtime: Runtime, pool: GpuPool, gpu: GpuPlacement, multi_node: bool,
             architecture: Architecture, weights: WeightFormat) -> FitInputs:
     tp, pp = _parallelism(model, runtime, gpu, multi_node)
-    memory = int(parse_quantity(pool.memory_per_gpu))
+    memory = int(quantity_value(pool.memory_per_gpu))
     if runtime.tgi is not None:
         options = model.tgi
         activation = 2
@@ -400,7 +403,7 @@ def _quantization(model: Model, runtime: Runtime) -> tuple[str | None, tuple]:
 
 def _alternatives(model: Model, runtime: Runtime, pool: GpuPool, pools: dict, multi_node: bool, weights: WeightFormat) -> Alternatives:
     others = tuple(
-        (other.name, other.memory_per_gpu, int(parse_quantity(other.memory_per_gpu)), other.gpus_per_node, other.gpu_model or "")
+        (other.name, other.memory_per_gpu, int(quantity_value(other.memory_per_gpu)), other.gpus_per_node, other.gpu_model or "")
         for _, other in pools.values() if other.memory_per_gpu is not None and other.name != pool.name
     )  # fmt: skip
     tgi = runtime.tgi is not None
@@ -443,28 +446,28 @@ def model_capacity(model: Model, runtime: Runtime, gpu: GpuPlacement | None, poo
     architecture = architecture_facts(model.architecture)
     inputs = _inputs(model, runtime, pool, gpu, multi_node, architecture, weights)
     result = estimate(inputs)
-    options = _alternatives(model, runtime, pool, pools, multi_node, weights)
-    length_at = at + tuple(options.length_field.split("."))
-    name = model.architecture if isinstance(model.architecture, str) else "the model's"
-    if result.kv_budget <= 0:
-        gpus = inputs.tensor_parallel * inputs.pipeline_parallel
-        visible = gib(inputs.memory_per_gpu * VISIBLE_SHARE)
-        share = f"gpuMemoryUtilization {result.utilization:g}" if engine == "vLLM" else f"{result.utilization:.0%}"
-        problems.add(at + ("gpu",), (
-            f"{name} {weights[0]} weights take {gib(result.weights)} on each of its {gpus} GPU(s), plus {gib(result.overhead)} "
-            f"of activations and buffers, but {engine} may use {gib(result.usable)} of a {pool.memory_per_gpu} GPU of pool "
-            f"'{pool.name}' ({share} of the {visible} it reports); " + _either(fixes(inputs, result, 1, options), options.length_field)))
-        return None
-    unset = " (unset: the model's full context)" if inputs.sequence_length is None and engine == "vLLM" else ""
-    if not result.fits:
-        problems.add(length_at, (
-            f"{result.sequence_length:,}-token sequences{unset} do not fit: the KV cache holds {result.kv_tokens:,} tokens "
-            f"({gib(result.kv_budget)} per GPU left after {gib(result.weights)} of weights and {gib(result.overhead)} of "
-            f"activations and buffers, {result.kv_bytes_per_token / 1024:g} KiB per token); "
-            + _either(fixes(inputs, result, 1, options), options.length_field)))
-        return None
     floor = gpu_fit.min_concurrency
-    if result.concurrency < floor:
+    if result.kv_budget <= 0 or not result.fits or result.concurrency < floor:  # only then are fixes looked for
+        options = _alternatives(model, runtime, pool, pools, multi_node, weights)
+        length_at = at + tuple(options.length_field.split("."))
+        name = model.architecture if isinstance(model.architecture, str) else "the model's"
+        if result.kv_budget <= 0:
+            gpus = inputs.tensor_parallel * inputs.pipeline_parallel
+            visible = gib(inputs.memory_per_gpu * VISIBLE_SHARE)
+            share = f"gpuMemoryUtilization {result.utilization:g}" if engine == "vLLM" else f"{result.utilization:.0%}"
+            problems.add(at + ("gpu",), (
+                f"{name} {weights[0]} weights take {gib(result.weights)} on each of its {gpus} GPU(s), plus {gib(result.overhead)} "
+                f"of activations and buffers, but {engine} may use {gib(result.usable)} of a {pool.memory_per_gpu} GPU of pool "
+                f"'{pool.name}' ({share} of the {visible} it reports); " + _either(fixes(inputs, result, 1, options), options.length_field)))
+            return None
+        unset = " (unset: the model's full context)" if inputs.sequence_length is None and engine == "vLLM" else ""
+        if not result.fits:
+            problems.add(length_at, (
+                f"{result.sequence_length:,}-token sequences{unset} do not fit: the KV cache holds {result.kv_tokens:,} tokens "
+                f"({gib(result.kv_budget)} per GPU left after {gib(result.weights)} of weights and {gib(result.overhead)} of "
+                f"activations and buffers, {result.kv_bytes_per_token / 1024:g} KiB per token); "
+                + _either(fixes(inputs, result, 1, options), options.length_field)))
+            return None
         problems.warn(length_at, (
             f"only {result.concurrency:.2f} sequences of {result.sequence_length:,} tokens{unset} fit in the KV cache "
             f"({result.kv_tokens:,} tokens), below environment.gpuFit.minConcurrency {floor:g}; "

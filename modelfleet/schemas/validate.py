@@ -31,9 +31,10 @@ uniqueness, ``format`` (int32 ranges, date-time), admission-webhook rules.  Quan
 ``"500m"``); the bundled core schemas accept numbers for quantities.  Patterns follow ECMA 262 / Go RE2
 semantics (``$`` matches only at the end of the text, unlike Python's ``re``).
 
-Engine.  Each kind's schema is made strict once (on the kind's first validation) and compiled with
-``jsonschema_rs``, which gives the verdict and, for an invalid object, the list of errors; messages are
-written here from the error kinds, and never echo a value that looks secret.
+Engine.  Each kind's schema is made strict once (on the kind's first validation), its repeated subschemas
+shared through ``$ref`` so that each is compiled once, and compiled with ``jsonschema_rs``, which gives the
+verdict and, for an invalid object, the list of errors; messages are written here from the error kinds, and
+never echo a value that looks secret.
 """
 
 from __future__ import annotations
@@ -338,25 +339,97 @@ def _crd_effective(node: dict, object_meta: dict, root: bool) -> dict:
 
 
 def _crd_closed_copy(node: Any, object_meta: dict, root: bool = False) -> Any:
-    """Deep copy of a CRD schema with :func:`_crd_effective` applied to every schema node."""
-    if not isinstance(node, dict):
+    """Copy of a CRD schema with :func:`_crd_effective` applied to every schema node.
+
+    CRD schemas repeat whole subschemas (the container schema under every predictor framework of an
+    InferenceService, the pod template under every Ray group, ...). A subschema written more than once is kept once
+    under the root's ``definitions`` and each place refers to it with ``$ref``: it validates the same, and
+    jsonschema_rs compiles it once instead of at every place (most of the cost of a validator). A schema that already
+    has root ``definitions``, or ``$ref`` or ``id`` keywords, is copied without sharing."""
+    if not isinstance(node, dict) or node is object_meta:
         return node
-    if node is object_meta:
-        return node
-    out = {}
-    for key, value in _crd_effective(node, object_meta, root).items():
-        if key in _SCHEMA_MAP_KEYS and isinstance(value, dict):
-            out[key] = {k: _crd_closed_copy(v, object_meta) for k, v in value.items()}
-        elif key in _SCHEMA_LIST_KEYS and isinstance(value, list):
-            out[key] = [_crd_closed_copy(v, object_meta) for v in value]
-        elif key in _SCHEMA_ONE_KEYS and isinstance(value, (dict, list)):
-            if isinstance(value, list):
-                out[key] = [_crd_closed_copy(v, object_meta) for v in value]
-            else:
-                out[key] = _crd_closed_copy(value, object_meta)
+    subschemas = _Subschemas(object_meta)
+    top = subschemas.visit(node, root)
+    share = subschemas.shareable and "definitions" not in node
+    closed = subschemas.build(top, share)
+    if share and subschemas.definitions:
+        closed["definitions"] = subschemas.definitions
+    return closed
+
+
+class _Subschemas:
+    """The distinct schema nodes of a CRD schema, each once with how often it occurs, as :func:`_crd_closed_copy`
+    makes them: its effective node, and its parts (key, kind, content) that tell it apart from any other node."""
+
+    def __init__(self, object_meta: dict) -> None:
+        self.object_meta = object_meta
+        self.index: dict[tuple, int] = {}
+        self.nodes: list[dict] = []
+        self.parts: list[tuple] = []
+        self.uses: list[int] = []
+        self.definitions: dict[str, dict] = {}
+        self.shareable = True
+
+    def visit(self, node: dict, root: bool = False) -> int:
+        """The number of the distinct node equal to ``node`` once made effective (its children too)."""
+        if node is self.object_meta:
+            parts: tuple = (None,)  # already strict: taken as it is
         else:
-            out[key] = value  # enum, required, default, x-kubernetes-*: never mutated
-    return out
+            node = _crd_effective(node, self.object_meta, root)
+            if "$ref" in node or "id" in node:
+                self.shareable = False  # a $ref or a new base URI would resolve differently next to shared subschemas
+            parts = tuple([(key, "text", value) if type(value) is str else self._part(key, value) for key, value in node.items()])
+        number = self.index.get(parts)
+        if number is None:
+            number = self.index[parts] = len(self.nodes)
+            self.nodes.append(node)
+            self.parts.append(parts)
+            self.uses.append(1)
+        else:
+            self.uses[number] += 1
+        return number
+
+    def _part(self, key: str, value: Any) -> tuple:
+        """A key and its value, other than a string."""
+        if key in _SCHEMA_MAP_KEYS and isinstance(value, dict):
+            return key, "map", tuple([(name, self._child(sub)) for name, sub in value.items()])
+        if (key in _SCHEMA_LIST_KEYS or key in _SCHEMA_ONE_KEYS) and isinstance(value, list):
+            return key, "list", tuple([self._child(sub) for sub in value])
+        if key in _SCHEMA_ONE_KEYS and isinstance(value, dict):
+            return key, "one", self.visit(value)
+        return key, "value", repr(value)
+
+    def _child(self, value: Any) -> int | str:
+        """A schema child: the number of its distinct node; a boolean schema or other value: its repr."""
+        return self.visit(value) if isinstance(value, dict) else repr(value)
+
+    def build(self, number: int, share: bool) -> dict:
+        """The distinct node as a fresh dict; with ``share``, children written more than once as ``$ref``."""
+        node = self.nodes[number]
+        if node is self.object_meta:
+            return node
+        out = {}
+        for key, kind, content in self.parts[number]:
+            value = node[key]
+            if kind == "map":
+                out[key] = {name: self._built(sub, share) if type(sub) is int else value[name] for name, sub in content}
+            elif kind == "list":
+                out[key] = [self._built(sub, share) if type(sub) is int else value[index] for index, sub in enumerate(content)]
+            elif kind == "one":
+                out[key] = self._built(content, share)
+            else:
+                out[key] = value
+        return out
+
+    def _built(self, number: int, share: bool) -> dict:
+        """A child in its parent: the node itself, or with ``share`` a ``$ref`` to the one definition of a node written
+        more than once."""
+        if not share or self.uses[number] == 1:
+            return self.build(number, share)
+        name = f"shared{number}"
+        if name not in self.definitions:
+            self.definitions[name] = self.build(number, share)
+        return {"$ref": f"#/definitions/{name}"}
 
 
 def _inline_refs(node: Any, defs: dict, seen: tuple = ()) -> Any:
@@ -737,7 +810,7 @@ class ManifestSchemas:
         self._crds = crd_kinds
         self.source = source
         self._hint = hint  # how to add a kind, for "no schema" messages
-        self._validators: dict[tuple[str, str], _KindValidator] = {}
+        self._checks: dict[tuple[str, str], tuple[_KindValidator, str, bool]] = {}
 
     def __repr__(self) -> str:
         return f"ManifestSchemas({self.source}, {len(self._crds)} CRD kind versions)"
@@ -835,13 +908,13 @@ class ManifestSchemas:
             raw.append(((), "'apiVersion' is a required property (a non-empty string)"))
         if not kd:
             raw.append(((), "'kind' is a required property (a non-empty string)"))
-        known = bool(av and kd) and self.knows(av, kd)
-        if av and kd and not known:
+        checks = self._kind_checks(av, kd) if av and kd else None
+        if av and kd and checks is None:
             raw.append(((), self._unknown_message(av, kd)))
-        if known:
-            raw.extend(self._validator(av, kd).schema_problems(obj))
-            group = self._crds[(av, kd)].group if (av, kd) in self._crds else _core().kinds[(av, kd)][0]
-            raw.extend(_metadata_problems(obj, group, kd, self.is_namespaced(av, kd)))
+        if checks is not None:
+            validator, group, namespaced = checks
+            raw.extend(validator.schema_problems(obj))
+            raw.extend(_metadata_problems(obj, group, kd, namespaced))
         else:
             raw.extend(_metadata_problems(obj, av.rpartition("/")[0], kd, None))
         if not raw:
@@ -850,16 +923,20 @@ class ManifestSchemas:
         raw.sort(key=lambda p: (_sort_key(p[0]), p[1]))
         return [SchemaProblem(av, kd, name, namespace, _format_path(parts), message) for parts, message in raw]
 
+    def _kind_checks(self, api_version: str, kind: str) -> tuple[_KindValidator, str, bool] | None:
+        """The validator, API group and scope of a known kind (found once per kind), None for an unknown one."""
+        key = (api_version, kind)
+        checks = self._checks.get(key)
+        if checks is None and self.knows(api_version, kind):
+            group = self._crds[key].group if key in self._crds else _core().kinds[key][0]
+            checks = self._checks[key] = (self._validator(api_version, kind), group, self.is_namespaced(api_version, kind))
+        return checks
+
     def _validator(self, api_version: str, kind: str) -> _KindValidator:
         key = (api_version, kind)
-        validator = self._validators.get(key)
-        if validator is None:
-            if key in self._crds:
-                validator = _crd_validator(self._crds[key])
-            else:
-                validator = _core_validator(kind, _core().kinds[key][1])
-            self._validators[key] = validator
-        return validator
+        if key in self._crds:
+            return _crd_validator(self._crds[key])
+        return _core_validator(kind, _core().kinds[key][1])
 
     def _unknown_message(self, api_version: str, kind: str) -> str:
         return f"no schema for apiVersion {api_version} kind {kind}; {self._hint}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Annotated
@@ -90,8 +91,10 @@ def shown_value(value: str) -> str:
     return value if len(value) <= 60 else value[:57] + "..."
 
 
+@functools.lru_cache(maxsize=256)
 def version_tuple(version: str) -> tuple[int, ...]:
-    """The numeric release part of a version string: 'v0.15.2-rc1' -> (0, 15, 2)."""
+    """The numeric release part of a version string: 'v0.15.2-rc1' -> (0, 15, 2). Cached: every model compares the
+    same few platform and engine versions."""
     numbers = re.match(r"^v?([0-9]+(?:\.[0-9]+)*)", version)
     return tuple(int(part) for part in numbers.group(1).split(".")) if numbers else ()
 
