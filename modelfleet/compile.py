@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from modelfleet.build.environment import build_environment
+from modelfleet.build.environment import Origin, built_objects
 from modelfleet.build.gitops import build_gitops, gitops_target, name_problem
 from modelfleet.schemas.validate import ManifestSchemas, ManifestSchemaError
 from modelfleet.load.merge import locate
@@ -31,6 +31,11 @@ class CompiledEnvironment:
     by the policy pack (they are not part of `objects`)."""
     loaded: LoadedStack | None = None
     """The spec and where each of its values was written: `modelfleet check` locates findings with it."""
+    origins: list[Origin] = field(default_factory=list)
+    """The stack entry each of `objects` is built from (same order): where a finding on it is located."""
+
+    def built(self) -> list[tuple[dict, Origin]]:
+        return list(zip(self.objects, self.origins))
 
 
 def crd_directory(given: Path | None) -> Path | None:
@@ -54,15 +59,15 @@ def load_schemas(given: Path | None) -> ManifestSchemas:
         raise SpecError([SourceProblem(Position(str(directory), 1, 1), "", f"{error}; point --crds or {CRD_DIR_VARIABLE} at a directory of CRD YAML files, or {hint}")]) from None
 
 
-def schema_problems(loaded: LoadedStack, plan: EnvironmentPlan, objects: list[dict], schemas: ManifestSchemas) -> list[SourceProblem]:
+def schema_problems(loaded: LoadedStack, built: list[tuple[dict, Origin]], schemas: ManifestSchemas) -> list[SourceProblem]:
     """Strict upstream-schema problems of the built objects, located at the stack-file value they come from (a
     label where it is written, else the model, runtime, cluster or storage entry the object is built from)."""
-    problems = [(obj, problem) for obj in objects for problem in schemas.validate(obj)]
+    problems = [(obj, problem) for obj, _ in built for problem in schemas.validate(obj)]
     if not problems:
         return []
     from modelfleet.build.declarations import Declarations  # locating is only needed when a check fails
 
-    declarations = Declarations.of(loaded, plan)
+    declarations = Declarations.of(loaded, built)
     return [SourceProblem(declarations.schema_position(obj, problem.path), "", f"built {problem}") for obj, problem in problems]
 
 
@@ -95,12 +100,13 @@ def compile_environments(project: Project, envs: list[str], schemas: ManifestSch
         except SpecError as error:
             problems.extend(error.problems)
             continue
-        objects = build_environment(plan)
+        built = built_objects(plan)
+        objects = [obj for obj, _ in built]
         engine_objects, found = gitops_objects(project, loaded, plan)
         problems.extend(found)
         if schemas is not None:
-            problems.extend(schema_problems(loaded, plan, objects + engine_objects, schemas))
-        compiled.append(CompiledEnvironment(env, plan, objects, environment_notices(plan, objects), engine_objects, loaded))
+            problems.extend(schema_problems(loaded, built + [(obj, None) for obj in engine_objects], schemas))
+        compiled.append(CompiledEnvironment(env, plan, objects, environment_notices(plan, objects), engine_objects, loaded, [origin for _, origin in built]))
     if problems:
         raise SpecError(problems)
     return compiled

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from modelfleet.build.environment import build_environment
+from modelfleet.build.environment import built_objects
 from modelfleet.build.notices import environment_notices
 from modelfleet.resolve.environment import resolve
 from modelfleet.load.project import Project
@@ -34,7 +34,7 @@ def compile_dev(project, stack_text: str) -> tuple[list[dict], list[str]]:
     project.write("shared.yaml", SHARED)
     project.write("Pulumi.dev.yaml", stack_text)
     plan = resolve(load_stack(Project.at(project.root), "dev"))
-    objects = build_environment(plan)
+    objects = [obj for obj, _ in built_objects(plan)]
     return objects, environment_notices(plan, objects)
 
 

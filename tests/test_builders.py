@@ -108,7 +108,7 @@ def test_strict_validation_rejects_a_typo(objects, schemas):
 
 
 def test_oci_model_image_uses_the_registry_pull_secret(project, schemas):
-    from modelfleet.build.environment import build_environment
+    from modelfleet.build.environment import built_objects
     from modelfleet.resolve.environment import resolve
     from modelfleet.spec.stack_loader import load_stack
 
@@ -123,7 +123,7 @@ def test_oci_model_image_uses_the_registry_pull_secret(project, schemas):
           modelfleet:models:
             - {name: bert, format: huggingface, runtime: hf, storage: {name: registry, path: "bert:1.0"}}
         """)
-    [isvc] = build_environment(resolve(load_stack(Project.at(project.root), "dev")))
+    [isvc] = [obj for obj, _ in built_objects(resolve(load_stack(Project.at(project.root), "dev")))]
     predictor = isvc["spec"]["predictor"]
     assert predictor["model"]["storageUri"] == "oci://quay.io/acme/models/bert:1.0"
     assert predictor["imagePullSecrets"] == [{"name": "quay-pull"}]

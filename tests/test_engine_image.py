@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from modelfleet.build.environment import build_environment
+from modelfleet.build.environment import built_objects
 from modelfleet.image_lock import record_build
 from modelfleet.build.notices import environment_notices
 from modelfleet.resolve.environment import resolve
@@ -39,7 +39,7 @@ def compile_with_lock(project, pushed: bool):
         record_build(lock, DIGEST, REVISION)
     project.write("Pulumi.prod.yaml", STACK)
     plan = resolve(load_stack(Project.at(project.root), "prod"))
-    objects = build_environment(plan)
+    objects = [obj for obj, _ in built_objects(plan)]
     return {(obj["kind"], obj["metadata"]["name"]): obj for obj in objects}, environment_notices(plan, objects)
 
 

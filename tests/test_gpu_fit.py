@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import pytest
 
-from modelfleet.build.environment import build_environment
+from modelfleet.build.environment import built_objects
 from modelfleet.catalog.model_architectures import ARCHITECTURES, Architecture
 from modelfleet.load.project import Project, SpecError
 from modelfleet.resolve.environment import resolve
@@ -300,7 +300,7 @@ def test_every_backend_is_checked_with_its_own_parallel_layout(project):
     assert figures == {"on-kserve": (1, 14.96), "on-knative": (1, 14.96), "on-deployment": (4, 32.85),
                        "multi-node": (8, 16.43), "on-ray": (8, 16.43), "on-tgi": (2, 6.75)}  # fmt: skip
     annotated = {obj["metadata"]["name"]: obj["metadata"].get("annotations", {}).get("modelfleet.io/kv-cache-tokens")
-                 for obj in build_environment(plan) if obj["kind"] in ("InferenceService", "Service", "Deployment", "RayService")
+                 for obj, _ in built_objects(plan) if obj["kind"] in ("InferenceService", "Service", "Deployment", "RayService")
                  and obj["apiVersion"] != "v1"}  # fmt: skip
     assert annotated == {model.name: str(model.capacity.kv_tokens) for model in plan.models}
 

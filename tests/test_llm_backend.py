@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from modelfleet.build.environment import build_environment
+from modelfleet.build.environment import built_objects
 from modelfleet.compile import compile_environments
 from modelfleet.diff.serving import serving_summaries
 from modelfleet.load.project import Project
@@ -29,7 +29,7 @@ LLMISVC = fixture("rules/llminferenceservice.yaml")[0]
 def compile_llm(project, stack_text: str) -> list[dict]:
     project.write("shared.yaml", LLM_SHARED)
     project.write("Pulumi.dev.yaml", stack_text)
-    return build_environment(resolve(load_stack(Project.at(project.root), "dev")))
+    return [obj for obj, _ in built_objects(resolve(load_stack(Project.at(project.root), "dev")))]
 
 
 def test_staging_example_splits_prefill_from_decode(schemas):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import textwrap
 
-from modelfleet.build.environment import build_environment
+from modelfleet.build.environment import built_objects
 from modelfleet.build.knative_features import required_features
 from modelfleet.build.notices import environment_notices
 from modelfleet.load.project import Project
@@ -43,7 +43,7 @@ def compile_dev(project, stack_text: str) -> tuple[dict, list[str]]:
     project.write("shared.yaml", SHARED)
     project.write("Pulumi.dev.yaml", stack_text)
     plan = resolve(load_stack(Project.at(project.root), "dev"))
-    objects = build_environment(plan)
+    objects = [obj for obj, _ in built_objects(plan)]
     return {(obj["kind"], obj["metadata"]["name"]): obj for obj in objects}, environment_notices(plan, objects)
 
 

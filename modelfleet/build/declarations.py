@@ -1,7 +1,7 @@
 """Where a finding on a built object was written: the stack-file value it comes from, through the merge provenance.
 
 Each built object is traced to the spec entry it was built from (a model, runtime, Ray cluster or storage entry;
-the environment for the rest) by building that entry alone. A finding is then located at the field its rule is
+the environment for the rest), as the build recorded it. A finding is then located at the field its rule is
 about, the first of a few candidates that is written in the stack files (the runtime's image for an image rule,
 the GPU pool's tolerations for a toleration rule, the env entry of the same name, ...), else at the entry itself.
 """
@@ -12,13 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from modelfleet.build.environment import build_model
-from modelfleet.build.ray import build_ray_cluster
-from modelfleet.build.serving_runtime import build_serving_runtime
-from modelfleet.build.storage import build_storage
+from modelfleet.build.environment import Origin
 from modelfleet.load.merge import locate
 from modelfleet.load.source_yaml import Path_, Position
-from modelfleet.plan import EnvironmentPlan
 from modelfleet.spec.stack_loader import LoadedStack
 
 ObjectKey = tuple[str, str, str, str]  # apiVersion, kind, namespace, name
@@ -47,17 +43,11 @@ class Declarations:
     written: dict  # the merged spec as written (fields left to their defaults are absent)
 
     @classmethod
-    def of(cls, loaded: LoadedStack, plan: EnvironmentPlan) -> "Declarations":
+    def of(cls, loaded: LoadedStack, built: list[tuple[dict, Origin]]) -> "Declarations":
+        """From the objects as `built_objects` gives them, with the entry each is built from."""
         spec = loaded.spec
-        entries: dict[ObjectKey, Path_] = {}
-        for model in plan.models:
-            entries.update({object_key(obj): ("models", _index(spec.models, model.name)) for obj in build_model(model, plan)})
-        for runtime in plan.runtimes:
-            entries[object_key(build_serving_runtime(runtime, plan))] = ("runtimes", _index(spec.runtimes, runtime.name))
-        for cluster in plan.ray_clusters:
-            entries[object_key(build_ray_cluster(cluster, plan))] = ("rayClusters", _index(spec.ray_clusters, cluster.name))
-        for storage in plan.storages:
-            entries.update({object_key(obj): ("storage", _index(spec.storage, storage.name)) for obj in build_storage(storage, plan)})
+        sections = {"models": spec.models, "runtimes": spec.runtimes, "rayClusters": spec.ray_clusters, "storage": spec.storage}
+        entries = {object_key(obj): (origin[0], _index(sections[origin[0]], origin[1])) for obj, origin in built if origin is not None}
         return cls(loaded, entries, spec.model_dump(by_alias=True, exclude_unset=True))
 
     def _written(self, path: Path_) -> bool:

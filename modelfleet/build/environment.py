@@ -28,17 +28,24 @@ def build_model(model: ModelPlan, env: EnvironmentPlan) -> list[dict]:
     return [build_inference_service(model, env)]
 
 
-def build_environment(env: EnvironmentPlan) -> list[dict]:
-    objects: list[dict] = [build_namespace(env)] if env.create_namespace else []
+Origin = tuple[str, str] | None
+"""The stack entry an object is built from, as (spec section, entry name): ("models", "llama"); None for the
+environment itself (namespace, llm presets, Knative feature flags)."""
+
+
+def built_objects(env: EnvironmentPlan) -> list[tuple[dict, Origin]]:
+    """Every object with the entry it is built from, recorded as it is built: a finding or a schema problem is
+    then located without building anything again."""
+    built: list[tuple[dict, Origin]] = [(build_namespace(env), None)] if env.create_namespace else []
     for storage in env.storages:
-        objects.extend(build_storage(storage, env))
-    objects.extend(build_serving_runtime(runtime, env) for runtime in env.runtimes)
-    objects.extend(build_llm_preset(preset, env) for preset in env.llm_presets)
+        built.extend((obj, ("storage", storage.name)) for obj in build_storage(storage, env))
+    built.extend((build_serving_runtime(runtime, env), ("runtimes", runtime.name)) for runtime in env.runtimes)
+    built.extend((build_llm_preset(preset, env), None) for preset in env.llm_presets)
     for model in env.models:
-        objects.extend(build_model(model, env))
-    objects.extend(build_ray_cluster(cluster, env) for cluster in env.ray_clusters)
-    features = knative_features_object(env, objects)
-    return objects + ([features] if features else [])
+        built.extend((obj, ("models", model.name)) for obj in build_model(model, env))
+    built.extend((build_ray_cluster(cluster, env), ("rayClusters", cluster.name)) for cluster in env.ray_clusters)
+    features = knative_features_object(env, [obj for obj, _ in built])
+    return built + ([(features, None)] if features else [])
 
 
 def knative_features_object(env: EnvironmentPlan, objects: list[dict]) -> dict | None:

@@ -220,7 +220,7 @@ def check_environments(project: Project, compiled: list[CompiledEnvironment], co
     stack_project = project_name(project)
     results = []
     for item in compiled:
-        declarations = Declarations.of(item.loaded, item.plan)
+        declarations = Declarations.of(item.loaded, item.built())
         results.append(run_pack(project, stack_project, item.env, compiled_subjects(project, item, stack_project), config, declarations, protocol))
     return results
 
