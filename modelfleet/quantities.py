@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 _SUFFIXES = {
@@ -13,8 +14,10 @@ _SUFFIXES = {
 }  # fmt: skip
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_quantity(text: str) -> Decimal:
-    """'500m' -> 0.5, '16Gi' -> 17179869184, '1e3' -> 1000 (the text is already pattern-checked)."""
+    """'500m' -> 0.5, '16Gi' -> 17179869184, '1e3' -> 1000 (the text is already pattern-checked). Cached: thousands
+    of models repeat the same few requests, limits and GPU memory sizes."""
     for suffix in ("Ki", "Mi", "Gi", "Ti", "Pi", "Ei"):
         if text.endswith(suffix):
             return Decimal(text[:-2]) * _SUFFIXES[suffix]

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from modelfleet.catalog.engine_flags import release
 from modelfleet.catalog.model_architectures import ARCHITECTURES, Architecture
 from modelfleet.plan import CapacityPlan, GpuPlacement
-from modelfleet.resolve.quantity import quantity_value
+from modelfleet.quantities import parse_quantity
 from modelfleet.resolve.problems import Problems
 from modelfleet.spec.architecture import ArchitectureFacts
 from modelfleet.spec.engine import EngineOptions
@@ -371,7 +371,7 @@ def _parallelism(model: Model, runtime: Runtime, gpu: GpuPlacement, multi_node: 
 def _inputs(model: Model, runtime: Runtime, pool: GpuPool, gpu: GpuPlacement, multi_node: bool,
             architecture: Architecture, weights: WeightFormat) -> FitInputs:
     tp, pp = _parallelism(model, runtime, gpu, multi_node)
-    memory = int(quantity_value(pool.memory_per_gpu))
+    memory = int(parse_quantity(pool.memory_per_gpu))
     if runtime.tgi is not None:
         options = model.tgi
         activation = 2
@@ -403,7 +403,7 @@ def _quantization(model: Model, runtime: Runtime) -> tuple[str | None, tuple]:
 
 def _alternatives(model: Model, runtime: Runtime, pool: GpuPool, pools: dict, multi_node: bool, weights: WeightFormat) -> Alternatives:
     others = tuple(
-        (other.name, other.memory_per_gpu, int(quantity_value(other.memory_per_gpu)), other.gpus_per_node, other.gpu_model or "")
+        (other.name, other.memory_per_gpu, int(parse_quantity(other.memory_per_gpu)), other.gpus_per_node, other.gpu_model or "")
         for _, other in pools.values() if other.memory_per_gpu is not None and other.name != pool.name
     )  # fmt: skip
     tgi = runtime.tgi is not None

@@ -10,7 +10,7 @@ from modelfleet.resolve.free_form import argument_problems, env_problems
 from modelfleet.resolve.model import HOST_LIMIT, References, _kserve_source, _vllm_runtime_version, canary_engine_container
 from modelfleet.resolve.pod import component_probes
 from modelfleet.resolve.problems import Problems, unknown
-from modelfleet.resolve.quantity import quantity_value
+from modelfleet.quantities import parse_quantity
 from modelfleet.spec.base import version_tuple
 from modelfleet.spec.kserve_features import Canary
 from modelfleet.spec.model import Model
@@ -157,7 +157,7 @@ def _component_problems(model: Model, mode: str, at: tuple, problems: Problems) 
         env_problems(component.env, where + ("env",), problems)
         for resource in ("cpu", "memory"):
             request, limit = getattr(component.resources.requests, resource), getattr(component.resources.limits, resource)
-            if request is not None and limit is not None and quantity_value(request) > quantity_value(limit):
+            if request is not None and limit is not None and parse_quantity(request) > parse_quantity(limit):
                 problems.add(where + ("resources", "requests", resource), f"request {request} is above the limit {limit}; lower the request or raise the limit")
 
 

@@ -20,7 +20,7 @@ from modelfleet.resolve.engine_args import is_flag, vllm_args, vllm_option_probl
 from modelfleet.resolve.gpu_fit import model_capacity
 from modelfleet.resolve.gpu_placement import gpu_placement, over_node_size
 from modelfleet.resolve.problems import Problems, unknown
-from modelfleet.resolve.quantity import quantity_value
+from modelfleet.quantities import parse_quantity
 from modelfleet.spec.base import version_tuple
 from modelfleet.spec.engine import EngineOptions
 from modelfleet.spec.env import EnvVar
@@ -312,7 +312,7 @@ def resolve_llm(model: Model, runtime: Runtime, gpu: GpuPlacement | None, storag
         placement = _placement(spec.gpu, refs.pools, where, problems)
         for resource in ("cpu", "memory"):
             request, limit = (getattr(section, resource) for section in (spec.resources.requests, spec.resources.limits)) if spec.resources else (None, None)
-            if request is not None and limit is not None and quantity_value(request) > quantity_value(limit):
+            if request is not None and limit is not None and parse_quantity(request) > parse_quantity(limit):
                 problems.add(where + ("resources", "requests", resource), f"request {request} is above the limit {limit}; lower the request or raise the limit")
         pools.append((where, "prefill", _scaling(spec.scaling, where, problems)))
         prefill = _pool(placement, spec.parallelism, pools[1][2], spec.resources or model.resources, args, where, problems)

@@ -19,7 +19,7 @@ from modelfleet.resolve.gpu_placement import gpu_placement, over_node_size
 from modelfleet.plan import MODEL_DIR, EngineContainer, GpuPlacement, ModelPlan, StoragePlan
 from modelfleet.resolve.free_form import argument_problems, env_problems, metadata_problems
 from modelfleet.resolve.problems import Problems, unknown
-from modelfleet.resolve.quantity import quantity_value
+from modelfleet.quantities import parse_quantity
 from modelfleet.resolve.llm import llm_url, resolve_llm
 from modelfleet.resolve.deployment import deployment_options
 from modelfleet.resolve.pod import model_pod
@@ -147,7 +147,7 @@ def _check_resources(model: Model, at: tuple, problems: Problems) -> None:
     for resource in ("cpu", "memory"):
         request = getattr(model.resources.requests, resource)
         limit = getattr(model.resources.limits, resource)
-        if request is not None and limit is not None and quantity_value(request) > quantity_value(limit):
+        if request is not None and limit is not None and parse_quantity(request) > parse_quantity(limit):
             problems.add(at + ("resources", "requests", resource), f"request {request} is above the limit {limit}; lower the request or raise the limit")
 
 
